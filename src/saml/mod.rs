@@ -1,0 +1,2 @@
+//! SAML 2.0 service provider: XML tree, canonicalization, XML-DSig verification,
+//! decryption, response validation, metadata and AuthnRequests.
