@@ -1,7 +1,24 @@
 //! provisiond: a combined SAML JIT and SCIM 2.0 identity provisioning server.
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
-//! speak diesel; only `server`, `admin`, `scim::http`, `sso` handlers speak actix.
+//! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
+//! `error`) speak actix.
 
+pub mod admin;
+pub mod app;
+pub mod changes;
+pub mod config;
+pub mod db;
+pub mod dns;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod lifecycle;
+pub mod logging;
+pub mod metrics;
+pub mod observe;
 pub mod saml;
 pub mod scim;
+pub mod server;
+pub mod store;
+pub mod tenancy;

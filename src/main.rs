@@ -1,1 +1,126 @@
-fn main() {}
+//! The `provisiond` command: `serve` (the default), `migrate`, `admin-key create`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use provisiond::config::{Config, ConfigLayer};
+use provisiond::tenancy::api_keys::{create_api_key_blocking, KeyKind};
+use provisiond::{db, logging, server};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "provisiond",
+    version,
+    about = "SAML JIT and SCIM 2.0 identity provisioning server"
+)]
+struct Cli {
+    /// TOML configuration file (also PROVISIOND_CONFIG).
+    #[arg(long, global = true, env = "PROVISIOND_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// SQLite file path or postgres:// URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Base URL for every absolute URL the server emits.
+    #[arg(long, global = true)]
+    public_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage admin API keys.
+    AdminKey {
+        #[command(subcommand)]
+        action: AdminKeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminKeyAction {
+    /// Create an admin key and print it (shown only this once).
+    Create {
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let flags = ConfigLayer {
+        listen: cli.listen.clone(),
+        database_url: cli.database_url.clone(),
+        public_url: cli.public_url.clone(),
+        ..ConfigLayer::default()
+    };
+    let config = match Config::load(cli.config.as_deref(), &env, flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("provisiond: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(&config);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => migrate(&config),
+        Command::AdminKey {
+            action: AdminKeyAction::Create { name },
+        } => admin_key_create(config, &name),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("provisiond: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let state = server::build_state(config, None, None, None).map_err(|e| e.to_string())?;
+        if let Some(key) = server::bootstrap(&state).map_err(|e| e.to_string())? {
+            println!(
+                "provisiond: created the first admin API key (shown only once, store it now):"
+            );
+            println!("{key}");
+        }
+        let (running, addr) = server::start(state).map_err(|e| e.to_string())?;
+        tracing::info!(%addr, "provisiond listening");
+        running.await.map_err(|e| e.to_string())?;
+        tracing::info!("provisiond stopped");
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> Result<(), String> {
+    let database = db::Database::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+    let applied = db::migrations::run_pending(&database).map_err(|e| e.to_string())?;
+    println!("applied {} migration(s)", applied.len());
+    for version in applied {
+        println!("  {version}");
+    }
+    Ok(())
+}
+
+fn admin_key_create(config: Config, name: &str) -> Result<(), String> {
+    let rt = actix_web::rt::System::new();
+    rt.block_on(async move {
+        let state = server::build_state(config, None, None, None).map_err(|e| e.to_string())?;
+        let created =
+            create_api_key_blocking(&state, name, KeyKind::Admin).map_err(|e| e.to_string())?;
+        println!("{}", created.key);
+        Ok(())
+    })
+}

@@ -1,0 +1,12 @@
+DROP TABLE audit_entries;
+DROP TABLE events;
+DROP TABLE event_counter;
+DROP TABLE role_assignments;
+DROP TABLE group_members;
+DROP TABLE groups;
+DROP TABLE identities;
+DROP TABLE users;
+DROP TABLE api_keys;
+DROP TABLE roles;
+DROP TABLE organization_domains;
+DROP TABLE organizations;

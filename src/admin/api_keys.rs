@@ -1,0 +1,43 @@
+//! `/admin/v1/api-keys`: create (key shown once), list, revoke.
+
+use actix_web::{web, HttpResponse};
+
+use super::auth::AdminAuth;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::tenancy::api_keys::{self, CreateApiKey};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api-keys")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(web::resource("/api-keys/{id}").route(web::delete().to(revoke)));
+}
+
+async fn create(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    body: ApiJson<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let created =
+        api_keys::create_api_key(&app, &auth.actor, auth.request_id, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list(app: web::Data<AppState>, _auth: AdminAuth) -> Result<HttpResponse, ApiError> {
+    let items = api_keys::list_api_keys(&app).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+}
+
+/// Revoking is idempotent; the key row stays (revoked) for the audit trail.
+async fn revoke(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = api_keys::revoke_api_key(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(key))
+}

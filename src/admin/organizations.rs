@@ -1,0 +1,96 @@
+//! `/admin/v1/organizations`: create, list, read, update (JIT settings), delete.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::AdminAuth;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::tenancy::organizations::{self as orgs, CreateOrganization, UpdateOrganization};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organizations")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/organizations/{org}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    );
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Return organizations whose id sorts after this one.
+    pub after: Option<String>,
+    pub limit: Option<i64>,
+}
+
+async fn create(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    body: ApiJson<CreateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let org =
+        orgs::create_organization(&app, &auth.actor, auth.request_id, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+async fn list(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    page: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.into_inner();
+    let limit = page.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Validation {
+            field: "limit".into(),
+            message: "must be between 1 and 500".into(),
+        });
+    }
+    let items = orgs::list_organizations(&app, page.after, limit).await?;
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|o| o.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
+}
+
+async fn get(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    org: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(orgs::get_organization(&app, org.into_inner()).await?))
+}
+
+async fn update(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    org: web::Path<String>,
+    body: ApiJson<UpdateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let org = orgs::update_organization(
+        &app,
+        &auth.actor,
+        auth.request_id,
+        org.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(org))
+}
+
+async fn delete(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    org: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    orgs::delete_organization(&app, &auth.actor, auth.request_id, org.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,110 @@
+//! Recording a change: every state change appends an event (the feed apps read) and an
+//! audit entry (who did it, with which key), inside the transaction of the change itself,
+//! so a change and its record commit together or not at all.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::app::{AppState, IdSource};
+use crate::db::DbConn;
+use crate::store::audit::{insert_audit_entry, NewAuditEntry};
+use crate::store::events::{append_event, NewEvent};
+use crate::store::StoreResult;
+
+/// Who is acting: an admin key, an app key, a SCIM directory, a SAML connection, or the
+/// system itself. Rendered as `kind:id` in events and audit entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl Actor {
+    pub fn admin_key(id: impl Into<String>) -> Self {
+        Actor {
+            kind: "admin_key",
+            id: id.into(),
+        }
+    }
+
+    pub fn system() -> Self {
+        Actor {
+            kind: "system",
+            id: "provisiond".into(),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.kind, self.id)
+    }
+}
+
+/// The context a change is made in.
+pub struct ChangeContext<'a> {
+    pub actor: &'a Actor,
+    pub request_id: Option<&'a str>,
+    pub now: DateTime<Utc>,
+    pub ids: &'a dyn IdSource,
+}
+
+impl<'a> ChangeContext<'a> {
+    /// A context taking `now` and ids from the application state.
+    pub fn new(app: &'a AppState, actor: &'a Actor, request_id: Option<&'a str>) -> Self {
+        ChangeContext {
+            actor,
+            request_id,
+            now: app.now(),
+            ids: app.ids.as_ref(),
+        }
+    }
+}
+
+/// One recorded change.
+pub struct Change<'a> {
+    pub event_type: &'a str,
+    pub organization_id: Option<&'a str>,
+    pub subject_type: &'a str,
+    pub subject_id: &'a str,
+    /// The event payload (what apps see in the feed).
+    pub data: Value,
+}
+
+/// Appends the event and the audit entry; returns the event's sequence number.
+pub fn record_change(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    change: &Change<'_>,
+) -> StoreResult<i64> {
+    let actor = ctx.actor.label();
+    let data = change.data.to_string();
+    let event_id = ctx.ids.id();
+    let seq = append_event(
+        conn,
+        &NewEvent {
+            id: &event_id,
+            organization_id: change.organization_id,
+            event_type: change.event_type,
+            subject_type: change.subject_type,
+            subject_id: change.subject_id,
+            actor: &actor,
+            data: &data,
+            created_at: ctx.now.naive_utc(),
+        },
+    )?;
+    let audit_id = ctx.ids.id();
+    insert_audit_entry(
+        conn,
+        &NewAuditEntry {
+            id: &audit_id,
+            actor: &actor,
+            action: change.event_type,
+            target_type: change.subject_type,
+            target_id: change.subject_id,
+            organization_id: change.organization_id,
+            request_id: ctx.request_id,
+            details: &data,
+            created_at: ctx.now.naive_utc(),
+        },
+    )?;
+    Ok(seq)
+}

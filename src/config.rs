@@ -1,0 +1,342 @@
+//! Settings: defaults < optional TOML file < `PROVISIOND_*` environment < command-line flags.
+//!
+//! Every key is documented in `docs/operations.md` and `provisiond.example.toml` (a test
+//! parses that file, so the example cannot drift from the struct).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The server's settings after all layers are merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// `postgres://…` for PostgreSQL, anything else is a SQLite file path.
+    pub database_url: String,
+    /// Base of every absolute URL the server emits (SCIM locations, ACS URL, entity IDs).
+    pub public_url: String,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `provisiond=debug,actix_web=info`.
+    pub log_level: String,
+    /// Maximum connections in the database pool.
+    pub db_pool_size: u32,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// An admin key accepted from first start (stored hashed like any other).
+    pub bootstrap_admin_key: Option<String>,
+    /// Where apps may be sent after login.
+    pub allowed_redirect_uris: Vec<String>,
+    /// DNS server (`ip:port`) for domain verification; the system resolver when unset.
+    pub dns_server: Option<String>,
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads (0 = one per core).
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "provisiond.db".into(),
+            public_url: "http://localhost:8080".into(),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            db_pool_size: 10,
+            max_body_bytes: 1024 * 1024,
+            bootstrap_admin_key: None,
+            allowed_redirect_uris: Vec::new(),
+            dns_server: None,
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+/// One layer of settings: every key optional, unknown keys rejected.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigLayer {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub log_level: Option<String>,
+    pub db_pool_size: Option<u32>,
+    pub max_body_bytes: Option<usize>,
+    pub bootstrap_admin_key: Option<String>,
+    pub allowed_redirect_uris: Option<Vec<String>>,
+    pub dns_server: Option<String>,
+    pub shutdown_timeout_secs: Option<u64>,
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Merges the layers in precedence order and validates the result.
+    pub fn load(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        flags: ConfigLayer,
+    ) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(path) = file {
+            config.apply(Self::read_file(path)?);
+        }
+        config.apply(Self::from_env(env)?);
+        config.apply(flags);
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn read_file(path: &Path) -> Result<ConfigLayer, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown,
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads `PROVISIOND_*` variables (and `DATABASE_URL`, the conventional name).
+    pub fn from_env(env: &HashMap<String, String>) -> Result<ConfigLayer, ConfigError> {
+        let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+        fn parse<T: std::str::FromStr>(
+            name: &str,
+            value: Option<String>,
+        ) -> Result<Option<T>, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value
+                .map(|v| {
+                    v.parse::<T>().map_err(|e| ConfigError::Env {
+                        name: name.to_owned(),
+                        message: e.to_string(),
+                    })
+                })
+                .transpose()
+        }
+        let log_format = match get("PROVISIOND_LOG_FORMAT").as_deref() {
+            None => None,
+            Some("json") => Some(LogFormat::Json),
+            Some("text") => Some(LogFormat::Text),
+            Some(other) => {
+                return Err(ConfigError::Env {
+                    name: "PROVISIOND_LOG_FORMAT".into(),
+                    message: format!("expected `json` or `text`, got `{other}`"),
+                })
+            }
+        };
+        Ok(ConfigLayer {
+            listen: get("PROVISIOND_LISTEN"),
+            database_url: get("PROVISIOND_DATABASE_URL").or_else(|| get("DATABASE_URL")),
+            public_url: get("PROVISIOND_PUBLIC_URL"),
+            log_format,
+            log_level: get("PROVISIOND_LOG_LEVEL"),
+            db_pool_size: parse("PROVISIOND_DB_POOL_SIZE", get("PROVISIOND_DB_POOL_SIZE"))?,
+            max_body_bytes: parse(
+                "PROVISIOND_MAX_BODY_BYTES",
+                get("PROVISIOND_MAX_BODY_BYTES"),
+            )?,
+            bootstrap_admin_key: get("PROVISIOND_BOOTSTRAP_ADMIN_KEY"),
+            allowed_redirect_uris: get("PROVISIOND_ALLOWED_REDIRECT_URIS").map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            dns_server: get("PROVISIOND_DNS_SERVER"),
+            shutdown_timeout_secs: parse(
+                "PROVISIOND_SHUTDOWN_TIMEOUT_SECS",
+                get("PROVISIOND_SHUTDOWN_TIMEOUT_SECS"),
+            )?,
+            workers: parse("PROVISIOND_WORKERS", get("PROVISIOND_WORKERS"))?,
+        })
+    }
+
+    fn apply(&mut self, layer: ConfigLayer) {
+        let ConfigLayer {
+            listen,
+            database_url,
+            public_url,
+            log_format,
+            log_level,
+            db_pool_size,
+            max_body_bytes,
+            bootstrap_admin_key,
+            allowed_redirect_uris,
+            dns_server,
+            shutdown_timeout_secs,
+            workers,
+        } = layer;
+        set(&mut self.listen, listen);
+        set(&mut self.database_url, database_url);
+        set(&mut self.public_url, public_url);
+        set(&mut self.log_format, log_format);
+        set(&mut self.log_level, log_level);
+        set(&mut self.db_pool_size, db_pool_size);
+        set(&mut self.max_body_bytes, max_body_bytes);
+        set(&mut self.allowed_redirect_uris, allowed_redirect_uris);
+        set(&mut self.shutdown_timeout_secs, shutdown_timeout_secs);
+        set(&mut self.workers, workers);
+        if bootstrap_admin_key.is_some() {
+            self.bootstrap_admin_key = bootstrap_admin_key;
+        }
+        if dns_server.is_some() {
+            self.dns_server = dns_server;
+        }
+    }
+
+    fn validate(&mut self) -> Result<(), ConfigError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                key: "listen",
+                message: format!("`{}` is not an ip:port address", self.listen),
+            });
+        }
+        let public = url::Url::parse(&self.public_url).map_err(|e| ConfigError::Invalid {
+            key: "public_url",
+            message: e.to_string(),
+        })?;
+        if !matches!(public.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid {
+                key: "public_url",
+                message: "must be an http or https URL".into(),
+            });
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        if self.db_pool_size == 0 {
+            return Err(ConfigError::Invalid {
+                key: "db_pool_size",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid {
+                key: "max_body_bytes",
+                message: "must be at least 1024".into(),
+            });
+        }
+        if let Some(key) = &self.bootstrap_admin_key {
+            if key.len() < 24 {
+                return Err(ConfigError::Invalid {
+                    key: "bootstrap_admin_key",
+                    message: "must be at least 24 characters".into(),
+                });
+            }
+        }
+        if let Some(server) = &self.dns_server {
+            if server.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid {
+                    key: "dns_server",
+                    message: format!("`{server}` is not an ip:port address"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_serve_locally_on_sqlite() {
+        let c = Config::load(None, &HashMap::new(), ConfigLayer::default()).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8080");
+        assert_eq!(c.database_url, "provisiond.db");
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:1\"\npublic_url = \"https://file\"\nworkers = 3\n",
+        )
+        .unwrap();
+        let e = env(&[
+            ("PROVISIOND_LISTEN", "127.0.0.1:2"),
+            ("PROVISIOND_PUBLIC_URL", "https://env/"),
+        ]);
+        let flags = ConfigLayer {
+            listen: Some("127.0.0.1:3".into()),
+            ..Default::default()
+        };
+        let c = Config::load(Some(&path), &e, flags).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:3");
+        assert_eq!(c.public_url, "https://env");
+        assert_eq!(c.workers, 3);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        let err = Config::load(Some(&path), &HashMap::new(), ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn bad_env_values_name_the_variable() {
+        let e = env(&[("PROVISIOND_DB_POOL_SIZE", "lots")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("PROVISIOND_DB_POOL_SIZE"), "{err}");
+        let e = env(&[("PROVISIOND_LISTEN", "nowhere")]);
+        assert!(Config::load(None, &e, ConfigLayer::default()).is_err());
+    }
+
+    #[test]
+    fn example_config_file_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("provisiond.example.toml");
+        let layer = Config::read_file(&path).unwrap();
+        assert!(layer.listen.is_some());
+        Config::load(Some(&path), &HashMap::new(), ConfigLayer::default()).unwrap();
+    }
+}

@@ -1,0 +1,184 @@
+// @generated shape: matches `diesel print-schema` for migrations/sqlite (types common to
+// both backends). Keep in sync with the migrations; a test checks both dialects apply.
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        key_hash -> Text,
+        key_prefix -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_entries (id) {
+        id -> Text,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        organization_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        details -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_counter (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        organization_id -> Nullable<Text>,
+        event_type -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        actor -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        organization_id -> Text,
+        display_name -> Text,
+        display_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        attributes -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identities (id) {
+        id -> Text,
+        user_id -> Text,
+        organization_id -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        external_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_domains (id) {
+        id -> Text,
+        organization_id -> Text,
+        domain -> Text,
+        verification_token -> Text,
+        verified_at -> Nullable<Timestamp>,
+        verification_method -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        jit_enabled -> Bool,
+        sync_attributes_on_login -> Bool,
+        default_role -> Text,
+        max_seats -> Nullable<Integer>,
+        allow_privileged_from_idp -> Bool,
+        inactivity_suspend_days -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_assignments (id) {
+        id -> Text,
+        user_id -> Text,
+        role_id -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        organization_id -> Text,
+        key -> Text,
+        name -> Text,
+        privileged -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_name -> Text,
+        user_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        email_lower -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        active -> Bool,
+        state -> Text,
+        provisioned_by -> Text,
+        attributes -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+        deprovisioned_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(group_members -> users (user_id));
+diesel::joinable!(groups -> organizations (organization_id));
+diesel::joinable!(identities -> users (user_id));
+diesel::joinable!(organization_domains -> organizations (organization_id));
+diesel::joinable!(role_assignments -> roles (role_id));
+diesel::joinable!(role_assignments -> users (user_id));
+diesel::joinable!(roles -> organizations (organization_id));
+diesel::joinable!(users -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    audit_entries,
+    event_counter,
+    events,
+    group_members,
+    groups,
+    identities,
+    organization_domains,
+    organizations,
+    role_assignments,
+    roles,
+    users,
+);

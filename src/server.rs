@@ -1,0 +1,143 @@
+//! Assembling and running the HTTP server: state, routes, middleware, limits, JSON errors
+//! for everything actix itself rejects, and graceful shutdown (actix drains in-flight
+//! requests on SIGTERM/SIGINT for `shutdown_timeout_secs`).
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
+
+use crate::app::{AppState, Clock, IdSource, RandomIds, SystemClock};
+use crate::config::Config;
+use crate::db::{migrations, Database, DbError};
+use crate::dns::{DnsError, HickoryTxtResolver, TxtResolver};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::tenancy::{api_keys::bootstrap_admin_key, TenancyError};
+use crate::{admin, health, observe};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Dns(#[from] DnsError),
+    #[error("bootstrap admin key: {0}")]
+    Bootstrap(#[from] TenancyError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// Builds the application state: opens the pool, applies migrations, wires the clock,
+/// id source and resolver. Pass `None` for the defaults (wall clock, OS randomness,
+/// configured DNS).
+pub fn build_state(
+    config: Config,
+    clock: Option<Arc<dyn Clock>>,
+    ids: Option<Arc<dyn IdSource>>,
+    dns: Option<Arc<dyn TxtResolver>>,
+) -> Result<AppState, StartError> {
+    let db = Database::connect(&config.database_url, config.db_pool_size)?;
+    let applied = migrations::run_pending(&db)?;
+    if !applied.is_empty() {
+        tracing::info!(
+            count = applied.len(),
+            backend = db.backend().name(),
+            "applied migrations"
+        );
+    }
+    let dns = match dns {
+        Some(d) => d,
+        None => {
+            let server = config
+                .dns_server
+                .as_deref()
+                .and_then(|s| s.parse::<SocketAddr>().ok());
+            Arc::new(HickoryTxtResolver::new(server)?)
+        }
+    };
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        ids: ids.unwrap_or_else(|| Arc::new(RandomIds)),
+        dns,
+        metrics: Arc::new(Metrics::default()),
+    })
+}
+
+/// Ensures an admin key exists; returns a newly generated one to show once.
+pub fn bootstrap(state: &AppState) -> Result<Option<String>, StartError> {
+    Ok(bootstrap_admin_key(state)?)
+}
+
+/// Every route of the service.
+pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        let limit = state.config.max_body_bytes;
+        cfg.app_data(web::Data::new(state.clone()))
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest {
+                    code: "invalid_query",
+                    message: err.to_string(),
+                }
+                .into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest {
+                    code: "invalid_path",
+                    message: err.to_string(),
+                }
+                .into()
+            }))
+            .service(health::healthz)
+            .service(health::readyz)
+            .service(health::metrics)
+            .configure(admin::routes);
+    }
+}
+
+/// Unknown routes answer in the same JSON shape as every other error.
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::NotFound(format!("route {} {}", req.method(), req.path())).error_response()
+}
+
+/// Binds the listener and returns the running server (not yet awaited) and its address.
+pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
+    let listen = state.config.listen.clone();
+    let listener = TcpListener::bind(&listen).map_err(|source| StartError::Bind {
+        addr: listen.clone(),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: listen.clone(),
+        source,
+    })?;
+    let workers = state.config.workers;
+    let shutdown = state.config.shutdown_timeout_secs;
+    let routes = configure(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(observe::observe))
+            .configure(routes.clone())
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(shutdown);
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })?
+        .run();
+    Ok((server, addr))
+}

@@ -1,0 +1,42 @@
+//! Diesel queries, one file per aggregate. Every function takes the connection
+//! explicitly so callers can compose several in one transaction.
+
+pub mod api_keys;
+pub mod audit;
+pub mod domains;
+pub mod events;
+pub mod orgs;
+pub mod roles;
+
+/// Store failures, classified so domain code can react to constraint violations
+/// (the schema holds the invariants; code handles the error instead of checking first).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    #[error("foreign key violated: {0}")]
+    ForeignKeyViolation(String),
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::UniqueViolation(
+                    info.constraint_name().unwrap_or(info.message()).to_owned(),
+                )
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                StoreError::ForeignKeyViolation(info.message().to_owned())
+            }
+            other => StoreError::Db(crate::db::DbError::Query(other)),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
