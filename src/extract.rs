@@ -37,19 +37,17 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::bad_json(format!("malformed JSON: {message}"));
         }
-        // serde reports missing/unknown fields at the enclosing path; name the field.
-        let field = quoted(&message).map_or(path.clone(), |name| {
-            if path == "." {
-                name
-            } else {
-                format!("{path}.{name}")
+        // serde_path_to_error's path already ends at an unknown field; a missing field is
+        // reported at its parent, so append the name from the message.
+        let field = match quoted(&message) {
+            Some(name) if message.starts_with("missing field") => {
+                if path == "." {
+                    name
+                } else {
+                    format!("{path}.{name}")
+                }
             }
-        });
-        let field = if message.starts_with("missing field") || message.starts_with("unknown field")
-        {
-            field
-        } else {
-            path
+            _ => path,
         };
         let message = message
             .split(" at line ")

@@ -1,0 +1,106 @@
+//! The command line: `migrate` applies migrations once; `admin-key create` prints a key
+//! that the server then accepts; a bad setting exits with a message naming it.
+
+use crate::support::process::{command, ServerProcess};
+use crate::support::{pg, postgres_url};
+
+fn migrate_and_admin_key(database_url: &str) {
+    let out = command(database_url).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 1 migration(s)"));
+    let out = command(database_url).arg("migrate").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 0 migration(s)"));
+
+    let out = command(database_url)
+        .args(["admin-key", "create", "--name", "ops"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(key.starts_with("pvd_admin_"), "{key}");
+
+    let server = ServerProcess::start(database_url, "bootstrap-key-for-cli-test-0123456789");
+    let client = reqwest::blocking::Client::new();
+    let res = client
+        .get(server.url("/admin/v1/api-keys"))
+        .bearer_auth(&key)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client.get(server.url("/readyz")).send().unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[test]
+fn migrate_and_admin_key_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    migrate_and_admin_key(&dir.path().join("p.db").to_string_lossy());
+}
+
+#[test]
+fn migrate_and_admin_key_postgres() {
+    let Some(server) = postgres_url() else {
+        crate::support::note_postgres_skipped();
+        return;
+    };
+    let db = pg::TestDatabase::create(&server);
+    migrate_and_admin_key(&db.url);
+    db.drop_database();
+}
+
+#[test]
+fn bad_settings_exit_with_a_message() {
+    let out = command("x.db")
+        .env("PROVISIOND_LISTEN", "nowhere")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listen"));
+}
+
+#[test]
+fn first_start_prints_a_bootstrap_key_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("p.db").to_string_lossy().into_owned();
+    let port = crate::support::process::free_port();
+    let mut child = command(&url)
+        .env("PROVISIOND_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+        lines.push(line.trim().to_owned());
+    }
+    let key = lines[1].clone();
+    assert!(key.starts_with("pvd_admin_"), "{lines:?}");
+    let client = reqwest::blocking::Client::new();
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    // The key is printed before the listener binds; wait (bounded) until it answers.
+    for _ in 0..300 {
+        if client.get(url("/healthz")).send().is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let res = client
+        .get(url("/admin/v1/api-keys"))
+        .bearer_auth(&key)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,17 @@
+//! Integration tests over real HTTP against a real database. Every test in a
+//! `backend_tests!` block runs on SQLite and, when `PROVISIOND_TEST_DATABASE_URL` is set,
+//! on PostgreSQL too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod admin_auth;
+mod admin_bad_input;
+mod admin_domains;
+mod admin_keys;
+mod admin_orgs;
+mod admin_roles;
+mod cli;
+mod concurrency;
+mod health;
+mod shutdown;

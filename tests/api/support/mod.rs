@@ -1,0 +1,251 @@
+//! Test harness: `TestApp` starts the real server in-process on 127.0.0.1 with a fresh
+//! database — a temporary SQLite file, or a PostgreSQL database created for the test and
+//! dropped after it — and talks to it over real HTTP.
+
+pub mod dns;
+pub mod pg;
+pub mod process;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Once};
+use std::thread::JoinHandle;
+
+use provisiond::config::{Config, ConfigLayer};
+use provisiond::dns::TxtResolver;
+use provisiond::server;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server to create test databases on, when configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("PROVISIOND_TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+static SKIP_NOTE: Once = Once::new();
+
+/// Says once per run, outside the test harness's capture, that PostgreSQL is skipped.
+pub fn note_postgres_skipped() {
+    SKIP_NOTE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nNOTE: PostgreSQL tests skipped: set PROVISIOND_TEST_DATABASE_URL \
+             (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them.\n"
+        );
+    });
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: Client,
+    pub backend: Backend,
+    server: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg_db: Option<pg::TestDatabase>,
+}
+
+pub struct TestAppBuilder {
+    backend: Backend,
+    dns: Option<Arc<dyn TxtResolver>>,
+    max_body_bytes: Option<usize>,
+}
+
+impl TestAppBuilder {
+    pub fn dns(mut self, dns: Arc<dyn TxtResolver>) -> Self {
+        self.dns = Some(dns);
+        self
+    }
+
+    pub fn dns_server(self, addr: SocketAddr) -> Self {
+        let resolver = provisiond::dns::HickoryTxtResolver::new(Some(addr)).unwrap();
+        self.dns(Arc::new(resolver))
+    }
+
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = Some(n);
+        self
+    }
+
+    /// Starts the app, or returns `None` when the backend is not available (PostgreSQL
+    /// without `PROVISIOND_TEST_DATABASE_URL`).
+    pub fn start(self) -> Option<TestApp> {
+        let (database_url, sqlite_dir, pg_db) = match self.backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = dir
+                    .path()
+                    .join("provisiond.db")
+                    .to_string_lossy()
+                    .into_owned();
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let Some(server) = postgres_url() else {
+                    note_postgres_skipped();
+                    return None;
+                };
+                let db = pg::TestDatabase::create(&server);
+                (db.url.clone(), None, Some(db))
+            }
+        };
+        let layer = ConfigLayer {
+            listen: Some("127.0.0.1:0".into()),
+            database_url: Some(database_url.clone()),
+            bootstrap_admin_key: Some(ADMIN_KEY.into()),
+            workers: Some(2),
+            db_pool_size: Some(8),
+            max_body_bytes: self.max_body_bytes,
+            shutdown_timeout_secs: Some(1),
+            ..ConfigLayer::default()
+        };
+        let config = Config::load(None, &Default::default(), layer).unwrap();
+        let state = server::build_state(config, None, None, self.dns).unwrap();
+        server::bootstrap(&state).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                let (running, addr) = server::start(state).unwrap();
+                tx.send((addr, running.handle())).unwrap();
+                let _ = running.await;
+            });
+        });
+        let (addr, server) = rx.recv().unwrap();
+        let client = Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Some(TestApp {
+            addr,
+            client,
+
+            backend: self.backend,
+            server: Some(server),
+            thread: Some(thread),
+            _sqlite_dir: sqlite_dir,
+            pg_db,
+        })
+    }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            dns: None,
+            max_body_bytes: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    /// A request to the admin API with the bootstrap admin key.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_KEY)
+    }
+
+    pub fn admin_get(&self, path: &str) -> Value {
+        let res = self.admin(reqwest::Method::GET, path).send().unwrap();
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().unwrap()
+    }
+
+    pub fn admin_post(&self, path: &str, body: Value) -> Response {
+        self.admin(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+
+    /// Creates an organization and returns its JSON.
+    pub fn create_org(&self, slug: &str) -> Value {
+        let res = self.admin_post(
+            "/admin/v1/organizations",
+            serde_json::json!({ "name": format!("Org {slug}"), "slug": slug }),
+        );
+        assert_eq!(res.status(), 201);
+        res.json().unwrap()
+    }
+
+    /// Every event in the log, oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.admin_get(&format!("/admin/v1/events?after={after}&limit=1000"));
+            let items = page["data"].as_array().unwrap().clone();
+            if items.is_empty() {
+                return out;
+            }
+            after = items.last().unwrap()["seq"].as_i64().unwrap();
+            out.extend(items);
+        }
+    }
+
+    pub fn audit_count(&self) -> usize {
+        self.admin_get("/admin/v1/audit-entries?limit=1000")["data"]
+            .as_array()
+            .unwrap()
+            .len()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // The handle's stop future only sends a command; any executor can drive it.
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() {
+                rt.block_on(server.stop(false));
+            }
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // Connections close with the server's pool; then the database can go.
+        if let Some(db) = self.pg_db.take() {
+            db.drop_database();
+        }
+    }
+}
+
+/// Runs a test body once per backend: SQLite always, PostgreSQL when configured.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(fn $name:ident($app:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let $app = $crate::support::TestApp::builder($crate::support::Backend::Sqlite).start().unwrap();
+                $body
+            })*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let Some($app) = $crate::support::TestApp::builder($crate::support::Backend::Postgres).start() else { return };
+                $body
+            })*
+        }
+    };
+}
