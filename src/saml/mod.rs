@@ -1,2 +1,4 @@
 //! SAML 2.0 service provider: XML tree, canonicalization, XML-DSig verification,
 //! decryption, response validation, metadata and AuthnRequests.
+
+pub mod xml;
