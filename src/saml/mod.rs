@@ -1,4 +1,5 @@
 //! SAML 2.0 service provider: XML tree, canonicalization, XML-DSig verification,
 //! decryption, response validation, metadata and AuthnRequests.
 
+pub mod c14n;
 pub mod xml;
