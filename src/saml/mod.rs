@@ -2,4 +2,5 @@
 //! decryption, response validation, metadata and AuthnRequests.
 
 pub mod c14n;
+pub mod dsig;
 pub mod xml;

@@ -27,7 +27,8 @@ pub struct NsDecl {
 }
 
 /// An attribute with its namespace resolved (unprefixed attributes have no namespace).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` omits the value (it may be identity data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// Prefix as written, if any.
     pub prefix: Option<String>,
@@ -39,8 +40,8 @@ pub struct Attribute {
     pub value: String,
 }
 
-/// A child node of an element.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A child node of an element. `Debug` omits text and comment content.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Node {
     /// A child element.
     Element(Element),
@@ -58,7 +59,8 @@ pub enum Node {
 }
 
 /// An element with its resolved namespace, declarations, attributes and children.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows names and structure only, never text or attribute values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Element {
     pub(crate) prefix: Option<String>,
     pub(crate) local: String,
@@ -66,6 +68,35 @@ pub struct Element {
     pub(crate) ns_decls: Vec<NsDecl>,
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) children: Vec<Node>,
+}
+
+// Assertions must never reach logs (conventions §11): Debug shows structure only.
+impl std::fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Attribute({:?}:{})", self.ns, self.local)
+    }
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Node::Element(e) => e.fmt(f),
+            Node::Text(t) => write!(f, "Text(len={})", t.len()),
+            Node::Comment(c) => write!(f, "Comment(len={})", c.len()),
+            Node::Pi { target, .. } => write!(f, "Pi({target})"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Element {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Element")
+            .field("ns", &self.ns)
+            .field("local", &self.local)
+            .field("attrs", &self.attrs)
+            .field("children", &self.children)
+            .finish()
+    }
 }
 
 /// Names of attributes treated as IDs: SAML uses `ID`, XML-DSig `Id`; `xml:id` also counts.
@@ -407,6 +438,17 @@ mod tests {
         let b = d.root().child_elements().next().unwrap();
         assert_eq!(b.namespace(), None);
         assert_eq!(b.child_elements().next().unwrap().namespace(), None);
+    }
+
+    #[test]
+    fn debug_never_shows_content() {
+        let d = p("<a secret='s3cr3t'>alice@example.com<!--c--></a>").unwrap();
+        let shown = format!("{d:?}");
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("alice"),
+            "{shown}"
+        );
+        assert!(shown.contains("secret"));
     }
 
     #[test]
