@@ -90,6 +90,9 @@ pub fn canonicalize(
 ) -> Result<Vec<u8>, NotInDocument> {
     let ancestors = doc.ancestors_of(apex).ok_or(NotInDocument)?;
     let mut in_scope = NsMap::new();
+    for d in doc.context_ns() {
+        in_scope.insert(d.prefix.clone().unwrap_or_default(), d.uri.clone());
+    }
     // C14N 1.0 §2.4: xml:* attributes of omitted ancestors are inherited by the apex.
     let mut inherited_xml: BTreeMap<String, String> = BTreeMap::new();
     for a in &ancestors {

@@ -3,4 +3,5 @@
 
 pub mod c14n;
 pub mod dsig;
+pub mod encryption;
 pub mod xml;

@@ -5,7 +5,7 @@
 
 mod parse;
 
-pub use parse::{parse, Limits, XmlError};
+pub use parse::{parse, parse_in_context, Limits, XmlError};
 
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -15,6 +15,8 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     root: Element,
+    /// Namespaces in scope around the root (non-empty only for decrypted fragments).
+    context_ns: Vec<NsDecl>,
 }
 
 /// One namespace declaration (`xmlns="…"` or `xmlns:p="…"`) carried by an element.
@@ -103,8 +105,28 @@ impl std::fmt::Debug for Element {
 const ID_ATTR_NAMES: [&str; 3] = ["ID", "Id", "id"];
 
 impl Document {
-    pub(crate) fn new(root: Element) -> Self {
-        Self { root }
+    pub(crate) fn new(root: Element, context_ns: Vec<NsDecl>) -> Self {
+        Self { root, context_ns }
+    }
+
+    /// Namespace declarations in scope around the root element: empty for a parsed
+    /// document, the enclosing scope for a fragment from [`parse_in_context`].
+    pub fn context_ns(&self) -> &[NsDecl] {
+        &self.context_ns
+    }
+
+    /// All namespace declarations in scope at `el` (context, ancestors, then `el`;
+    /// later entries override earlier ones), or `None` if `el` is not in this document.
+    pub fn in_scope_ns(&self, el: &Element) -> Option<Vec<NsDecl>> {
+        let mut scope: Vec<NsDecl> = self.context_ns.clone();
+        let chain = self.ancestors_of(el)?;
+        for e in chain.into_iter().chain(std::iter::once(el)) {
+            for d in e.ns_decls() {
+                scope.retain(|x| x.prefix != d.prefix);
+                scope.push(d.clone());
+            }
+        }
+        Some(scope)
     }
 
     /// The document element.

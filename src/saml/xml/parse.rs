@@ -92,6 +92,17 @@ pub enum XmlError {
 
 /// Parses untrusted UTF-8 `input` into a [`Document`], enforcing `limits`.
 pub fn parse(input: &str, limits: &Limits) -> Result<Document, XmlError> {
+    parse_in_context(input, limits, &[])
+}
+
+/// Parses a fragment that was cut out of a larger document (a decrypted
+/// EncryptedAssertion, XML Encryption §4.2) with `context` as the namespaces in scope
+/// around it, so prefixes declared on the original ancestors still resolve.
+pub fn parse_in_context(
+    input: &str,
+    limits: &Limits,
+    context: &[NsDecl],
+) -> Result<Document, XmlError> {
     if input.len() > limits.max_bytes {
         return Err(XmlError::TooLarge {
             limit: limits.max_bytes,
@@ -115,7 +126,7 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Document, XmlError> {
     let mut b = Builder {
         limits,
         stack: Vec::new(),
-        scopes: Vec::new(),
+        scopes: vec![context.to_vec()],
         root: None,
         elements: 0,
     };
@@ -162,7 +173,9 @@ pub fn parse(input: &str, limits: &Limits) -> Result<Document, XmlError> {
     if !b.stack.is_empty() {
         return Err(XmlError::Malformed("unclosed element".into()));
     }
-    b.root.map(Document::new).ok_or(XmlError::NoRoot)
+    b.root
+        .map(|r| Document::new(r, context.to_vec()))
+        .ok_or(XmlError::NoRoot)
 }
 
 fn malformed(e: impl std::fmt::Display) -> XmlError {
