@@ -112,6 +112,29 @@ impl VerifiedElement {
     pub fn cert_index(&self) -> usize {
         self.cert_index
     }
+
+    /// The only child `{ns}local` of the verified element, itself verified: it lies
+    /// inside the digested subtree. `Err(count)` when there are zero or several.
+    pub fn only_child(&self, ns: &str, local: &str) -> Result<VerifiedElement, usize> {
+        let child = self.element.only_child(ns, local)?;
+        Ok(VerifiedElement {
+            id: child.id().unwrap_or_default().to_owned(),
+            element: child.clone(),
+            cert_index: self.cert_index,
+        })
+    }
+
+    /// Marks `decrypted` (the plaintext of an `EncryptedAssertion` that is a child of
+    /// this verified element) as verified: the signature covered its ciphertext, and
+    /// the ciphertext determines the plaintext. Only the response validator may call
+    /// this, right after decrypting a child of `self`.
+    pub(crate) fn covering_decrypted(&self, decrypted: Element) -> VerifiedElement {
+        VerifiedElement {
+            id: decrypted.id().unwrap_or_default().to_owned(),
+            element: decrypted,
+            cert_index: self.cert_index,
+        }
+    }
 }
 
 impl std::fmt::Debug for VerifiedElement {

@@ -4,4 +4,5 @@
 pub mod c14n;
 pub mod dsig;
 pub mod encryption;
+pub mod response;
 pub mod xml;
