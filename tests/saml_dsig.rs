@@ -557,3 +557,27 @@ fn comment_in_name_id_never_truncates() {
         assert_eq!(name_id(v.element()), "alice@example.com");
     }
 }
+
+#[test]
+fn whole_document_and_xpointer_references_are_rejected() {
+    let xml = fixture("responses/okta-rsa-assertion.xml");
+    for uri in [
+        "",
+        "#xpointer(/)",
+        &format!("#xpointer(id('{OKTA_AID}'))"),
+        OKTA_AID,
+    ] {
+        let t = xml.replace(&format!("URI=\"#{OKTA_AID}\""), &format!("URI=\"{uri}\""));
+        assert_ne!(t, xml);
+        assert_eq!(
+            verify_assertion(&t, &rsa()),
+            Err(DsigError::ReferenceUriMismatch),
+            "URI={uri:?}"
+        );
+    }
+    let t = xml.replace(&format!(" URI=\"#{OKTA_AID}\""), "");
+    assert_eq!(
+        verify_assertion(&t, &rsa()),
+        Err(DsigError::ReferenceUriMismatch)
+    );
+}

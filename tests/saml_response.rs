@@ -355,3 +355,40 @@ fn post_binding_decoding() {
         Err(ResponseError::Xml(_))
     ));
 }
+
+/// The Response signature covers the EncryptedAssertion's ciphertext, so an unsigned
+/// assertion inside it is accepted — unless signed assertions are required.
+#[test]
+fn encrypted_unsigned_assertion_under_signed_response() {
+    let mut c = cfg(OKTA);
+    c.sp_decryption_keys =
+        vec![PKey::private_key_from_pem(fixture("keys/sp-rsa.key").as_bytes()).unwrap()];
+    let xml = fixture("encrypted/signed-response-unsigned-assertion.xml");
+    let v = validate_response(&xml, &c, at(12, 1), Some(REQ)).unwrap();
+    assert_eq!(v.name_id, "alice@example.com");
+    assert_eq!(v.attributes["groups"].len(), 7);
+    let mut strict = c.clone();
+    strict.require_signed_assertion = true;
+    assert_eq!(
+        validate_response(&xml, &strict, at(12, 1), Some(REQ)),
+        Err(ResponseError::AssertionNotSigned)
+    );
+    // Changing the ciphertext breaks the Response signature before decryption.
+    let start = xml.rfind("<xenc:CipherValue>").unwrap() + "<xenc:CipherValue>".len() + 40;
+    let mut t = xml.clone();
+    let r = if &xml[start..=start] == "A" { "B" } else { "A" };
+    t.replace_range(start..=start, r);
+    assert_eq!(
+        validate_response(&t, &c, at(12, 1), Some(REQ)),
+        Err(ResponseError::ResponseSignature(DsigError::DigestMismatch))
+    );
+    // Without the Response signature nothing authenticates the plaintext.
+    let s = xml.find("<ds:Signature").unwrap();
+    let e = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let mut unsigned = xml.clone();
+    unsigned.replace_range(s..e, "");
+    assert_eq!(
+        validate_response(&unsigned, &c, at(12, 1), Some(REQ)),
+        Err(ResponseError::Unsigned)
+    );
+}

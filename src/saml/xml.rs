@@ -5,7 +5,7 @@
 
 mod parse;
 
-pub use parse::{parse, parse_in_context, Limits, XmlError};
+pub use parse::{parse, parse_in_context, Limits, XmlError, MAX_DEPTH_CAP};
 
 /// The namespace bound to the `xml` prefix (Namespaces in XML 1.0 §3).
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -452,6 +452,12 @@ mod tests {
             Err(XmlError::UnsupportedEncoding)
         );
         assert!(p("<?xml version='1.0' encoding='UTF-8'?>\n<!-- c --><a/>\n").is_ok());
+    }
+
+    #[test]
+    fn byte_order_mark_and_prolog() {
+        let d = p("\u{FEFF}<?xml version='1.0'?><a>x</a>").unwrap();
+        assert_eq!(d.root().text(), "x");
     }
 
     #[test]

@@ -9,12 +9,16 @@ use quick_xml::Reader;
 
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
+/// Hard ceiling on [`Limits::max_depth`], whatever the configuration says.
+pub const MAX_DEPTH_CAP: usize = 256;
+
 /// Resource limits applied while parsing untrusted XML.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum input size in bytes.
     pub max_bytes: usize,
-    /// Maximum element nesting depth (root = 1).
+    /// Maximum element nesting depth (root = 1); capped at [`MAX_DEPTH_CAP`] because
+    /// canonicalization and tree drop recurse once per level.
     pub max_depth: usize,
     /// Maximum attributes (namespace declarations included) on one element.
     pub max_attributes: usize,
@@ -229,10 +233,9 @@ impl Builder<'_> {
                 limit: self.limits.max_elements,
             });
         }
-        if self.stack.len() + 1 > self.limits.max_depth {
-            return Err(XmlError::TooDeep {
-                limit: self.limits.max_depth,
-            });
+        let max_depth = self.limits.max_depth.min(MAX_DEPTH_CAP);
+        if self.stack.len() + 1 > max_depth {
+            return Err(XmlError::TooDeep { limit: max_depth });
         }
         let mut decls = Vec::new();
         let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
