@@ -4,5 +4,6 @@
 pub mod c14n;
 pub mod dsig;
 pub mod encryption;
+pub mod metadata;
 pub mod response;
 pub mod xml;
