@@ -5,7 +5,7 @@
 //! optional signature is not checked here. Certificates come only from
 //! `KeyDescriptor` elements meant for signing.
 
-use super::xml::{parse, Element, Limits, XmlError};
+use super::xml::{escape, parse, Element, Limits, XmlError};
 use base64::Engine as _;
 use openssl::x509::X509;
 
@@ -186,23 +186,4 @@ pub fn sp_metadata_xml(sp: &SpMetadata<'_>) -> Result<String, openssl::error::Er
         escape(sp.acs_url)
     ));
     Ok(out)
-}
-
-/// Escapes text for use in XML content or a double-quoted attribute.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

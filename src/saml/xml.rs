@@ -336,6 +336,25 @@ impl Element {
     }
 }
 
+/// Escapes text (for writing SAML messages; never used on input) for use in XML content or a double-quoted attribute.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[expect(clippy::unwrap_used)]
 mod tests {
@@ -452,6 +471,14 @@ mod tests {
             Err(XmlError::UnsupportedEncoding)
         );
         assert!(p("<?xml version='1.0' encoding='UTF-8'?>\n<!-- c --><a/>\n").is_ok());
+    }
+
+    #[test]
+    fn escape_round_trips_through_the_parser() {
+        let nasty = "a&b<c>d\"e'f\tg\nh\ri]]>";
+        let d = p(&format!("<a v=\"{0}\">{0}</a>", escape(nasty))).unwrap();
+        assert_eq!(d.root().attr("v"), Some(nasty));
+        assert_eq!(d.root().text(), nasty);
     }
 
     #[test]
