@@ -114,3 +114,56 @@ fn random_mutations_never_change_accepted_identity() {
         "no harmless mutation accepted: the harness is not exercising success"
     );
 }
+
+/// Parser and canonicalizer on mutated c14n corpus inputs and tag soup: errors are
+/// fine, panics are not, and whatever parses canonicalizes under every method.
+#[test]
+fn parser_and_c14n_never_panic_on_garbage() {
+    use provisiond::saml::c14n::{canonicalize, Method};
+    use provisiond::saml::xml::{parse, Limits};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/saml/c14n");
+    let mut seeds: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    seeds.sort();
+    seeds.push(
+        "<a xmlns:p='u'><p:b p:c='&amp;&#x10FFFF;'>]]&gt;<![CDATA[x]]></p:b><?p?><!--c--></a>"
+            .into(),
+    );
+    let methods = [
+        Method::Inclusive {
+            with_comments: false,
+        },
+        Method::Inclusive {
+            with_comments: true,
+        },
+        Method::Exclusive {
+            with_comments: false,
+            inclusive_prefixes: vec!["#default".into(), "p".into()],
+        },
+    ];
+    let mut rng = Rng(0xC14E_F022);
+    let mut parsed = 0;
+    for seed in &seeds {
+        for _ in 0..400 {
+            let mut m = seed.clone();
+            for _ in 0..=rng.below(3) {
+                if let Some(next) = mutate(&m, &mut rng) {
+                    m = next;
+                }
+            }
+            if let Ok(doc) = parse(&m, &Limits::default()) {
+                parsed += 1;
+                for el in doc.root().descendants_and_self() {
+                    for method in &methods {
+                        canonicalize(&doc, el, method, None).unwrap();
+                    }
+                }
+            }
+        }
+    }
+    assert!(parsed > 100, "only {parsed} mutants parsed");
+}

@@ -338,7 +338,11 @@ fn check_envelope(
     }
     // Profiles §4.1.4.2: the Response Issuer may be omitted; if present it must match.
     if let Some(issuer) = response.children_named(SAML_NS, "Issuer").next() {
-        if issuer.text() != cfg.idp_entity_id {
+        let format_ok = matches!(
+            issuer.attr("Format"),
+            None | Some("urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
+        );
+        if issuer.text() != cfg.idp_entity_id || !format_ok {
             return Err(ResponseError::WrongIssuer);
         }
     }

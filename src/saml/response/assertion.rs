@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::BTreeMap;
 
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+const ENTITY_FORMAT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 
 /// Validates the verified assertion and extracts its identity data.
 pub(super) fn validate(
@@ -24,11 +25,13 @@ pub(super) fn validate(
     let assertion_id = a
         .attr("ID")
         .ok_or(ResponseError::Malformed("Assertion ID"))?;
-    let issuer = a
+    let issuer_el = a
         .only_child(SAML_NS, "Issuer")
-        .map_err(|_| ResponseError::Malformed("Issuer"))?
-        .text();
-    if issuer != cfg.idp_entity_id {
+        .map_err(|_| ResponseError::Malformed("Issuer"))?;
+    let issuer = issuer_el.text();
+    // Profiles §4.1.4.2: Issuer Format omitted or entity.
+    let format_ok = matches!(issuer_el.attr("Format"), None | Some(ENTITY_FORMAT));
+    if issuer != cfg.idp_entity_id || !format_ok {
         return Err(ResponseError::WrongIssuer);
     }
     let subject = a
