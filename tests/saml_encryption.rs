@@ -110,11 +110,7 @@ fn tampered_ciphertext_is_rejected() {
         let mut t = xml.clone();
         t.replace_range(pos..pos + 1, replacement);
         match decrypt_xml(&t, &[key("sp-rsa")]) {
-            Err(e) => {
-                if v.contains("gcm") {
-                    assert_eq!(e, DecryptError::DataDecryptionFailed, "{v}");
-                }
-            }
+            Err(e) => assert_eq!(e, DecryptError::DataDecryptionFailed, "{v}"),
             Ok(doc) => {
                 assert!(v.contains("cbc"), "{v}: GCM accepted tampered data");
                 let r = verify_element(
@@ -165,5 +161,25 @@ fn missing_encrypted_key_is_rejected() {
     assert_eq!(
         decrypt_xml(&t, &[key("sp-rsa")]).unwrap_err(),
         DecryptError::MissingEncryptedKey
+    );
+}
+
+/// Correctly decrypted plaintext that the parser refuses gives the same error as a
+/// broken ciphertext (no parse oracle).
+#[test]
+fn plaintext_refusal_is_indistinguishable_from_bad_ciphertext() {
+    let xml = fixture("encrypted/oaep-mgf1p-aes128-gcm.xml");
+    let doc = parse(&xml, &Limits::default()).unwrap();
+    let enc = doc
+        .root()
+        .only_child(SAML_NS, "EncryptedAssertion")
+        .unwrap();
+    let tight = Limits {
+        max_elements: 3,
+        ..Limits::default()
+    };
+    assert_eq!(
+        decrypt_assertion(&doc, enc, &[key("sp-rsa")], &tight).unwrap_err(),
+        DecryptError::DataDecryptionFailed
     );
 }
