@@ -5,5 +5,7 @@
 //! evaluate filters), `patch` (apply PATCH), `representation` (validate input,
 //! project output) and `error` (the RFC 7644 §3.12 error).
 
+pub mod discovery;
 pub mod error;
+pub mod representation;
 pub mod schema;
