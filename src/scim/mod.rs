@@ -7,5 +7,6 @@
 
 pub mod discovery;
 pub mod error;
+pub mod filter;
 pub mod representation;
 pub mod schema;

@@ -297,7 +297,9 @@ const ADDRESS_SUBS: &[AttributeDef] = &[
     PRIMARY,
 ];
 const GROUP_REF_SUBS: &[AttributeDef] = &[
-    s("value", "The identifier of the User's group.").mutability(ReadOnly),
+    s("value", "The identifier of the User's group.")
+        .exact()
+        .mutability(ReadOnly),
     s("$ref", "The URI of the corresponding Group resource.")
         .refs(&["User", "Group"])
         .mutability(ReadOnly),
@@ -409,8 +411,13 @@ const ENTERPRISE_ATTRS: &[AttributeDef] = &[
     s("manager", "The User's manager.").complex(MANAGER_SUBS),
 ];
 
+// Resource ids are caseExact (RFC 7643 §3.1), so the sub-attributes holding one
+// (`members.value`, `groups.value`, `manager.value`) are caseExact here, although
+// RFC 7643 §8.7.1 lists `members.value` as caseExact false.
 const MEMBER_SUBS: &[AttributeDef] = &[
-    s("value", "Identifier of the member of this Group.").mutability(Immutable),
+    s("value", "Identifier of the member of this Group.")
+        .exact()
+        .mutability(Immutable),
     s("$ref", "The URI of the member resource.")
         .refs(&["User", "Group"])
         .mutability(Immutable),
@@ -556,7 +563,7 @@ impl ResourceType {
 }
 
 /// An attribute path resolved against the catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ResolvedAttr {
     /// The schema defining the attribute ([`COMMON`] for `id`, `externalId`, `meta`).
     pub schema: &'static SchemaDef,
@@ -599,6 +606,12 @@ impl ResolvedAttr {
             out.push_str(sub.name);
         }
         out
+    }
+}
+
+impl std::fmt::Debug for ResolvedAttr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ResolvedAttr({})", self.canonical())
     }
 }
 
