@@ -10,3 +10,4 @@ pub mod error;
 pub mod filter;
 pub mod representation;
 pub mod schema;
+pub mod value;
