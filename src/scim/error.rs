@@ -131,6 +131,12 @@ impl ScimError {
         Self::with_status(412, detail)
     }
 
+    /// The same error with `context` prepended to its detail (e.g. `Operations[2]`).
+    pub fn context(mut self, context: &str) -> Self {
+        self.detail = format!("{context}: {}", self.detail);
+        self
+    }
+
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -193,6 +199,13 @@ mod tests {
         let body = err.to_json();
         assert_eq!(body["status"], "404");
         assert!(body.get("scimType").is_none());
+    }
+
+    #[test]
+    fn context_prefixes_detail_and_keeps_type() {
+        let err = ScimError::invalid_path("bad").context("Operations[1]");
+        assert_eq!(err.detail(), "Operations[1]: bad");
+        assert_eq!(err.scim_type(), Some(ScimType::InvalidPath));
     }
 
     #[test]

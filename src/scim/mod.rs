@@ -8,6 +8,7 @@
 pub mod discovery;
 pub mod error;
 pub mod filter;
+pub mod patch;
 pub mod representation;
 pub mod schema;
 pub mod value;
