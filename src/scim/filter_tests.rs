@@ -243,3 +243,34 @@ fn sort_by_validation() {
     let e = parse_sort(ResourceType::User, "userName", Some("up")).unwrap_err();
     assert_eq!(e.scim_type(), Some(ScimType::InvalidValue));
 }
+
+#[test]
+fn not_without_space_is_accepted() {
+    assert!(check(r#"not(title eq "x")"#));
+    assert!(!check(r#"NOT(title pr)"#));
+    // Inside a string literal nothing is rewritten.
+    assert!(!check(r#"title eq "not(x)""#));
+}
+
+#[test]
+fn entra_value_path_with_sub_attribute_filter() {
+    assert!(check(
+        r#"emails[type eq "work"].value eq "BJENSEN@example.com""#
+    ));
+    // The work email is not babs@jensen.org, though some email is.
+    assert!(!check(
+        r#"emails[type eq "work"].value eq "babs@jensen.org""#
+    ));
+    assert!(check(
+        r#"emails[type eq "home"].value pr and userName sw "b""#
+    ));
+    assert!(check(
+        r#"(emails[type eq "work" or type eq "x"].value ew ".com")"#
+    ));
+    // Brackets inside strings are not structure.
+    assert!(!check(r#"emails[type eq "]."].value eq "x""#));
+    let e = err(r#"emails[type eq "work"]. eq "x""#);
+    assert_eq!(e.scim_type(), Some(ScimType::InvalidFilter));
+    let e = err(r#"emails[type eq "work"].nosuch eq "x""#);
+    assert!(e.detail().contains("nosuch"));
+}
