@@ -18,7 +18,10 @@ use super::filter::{self, get_ci, matches_element, CompValue, CompareOp, Filter}
 use super::schema::{
     self, AttrType, AttributeDef, Mutability, ResolvedAttr, ResourceType, SchemaDef,
 };
-use super::value::{coerce, coerce_single, find_key, is_unassigned, set_ci, sync_schemas, take_ci};
+use super::value::{
+    coerce, coerce_single, enforce_single_primary, find_key, is_unassigned, set_ci, sync_schemas,
+    take_ci,
+};
 
 /// PatchOp message schema URN (RFC 7644 §3.5.2).
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -750,26 +753,6 @@ fn same_element(def: &AttributeDef, a: &Value, b: &Value, value_only: bool) -> b
         }
         (None, None) => a == b,
         _ => false,
-    }
-}
-
-/// RFC 7643 §2.4: at most one element may have `primary: true`. An element this
-/// operation wrote with `primary: true` wins (the last such); otherwise the first.
-fn enforce_single_primary(items: &mut [Value], touched: &[usize]) {
-    let is_primary = |v: &Value| get_ci(v, "primary").and_then(filter::as_bool) == Some(true);
-    let winner = touched
-        .iter()
-        .rev()
-        .copied()
-        .find(|&i| items.get(i).is_some_and(is_primary))
-        .or_else(|| items.iter().position(is_primary));
-    let Some(winner) = winner else { return };
-    for (i, item) in items.iter_mut().enumerate() {
-        if i != winner && is_primary(item) {
-            if let Value::Object(o) = item {
-                set_ci(o, "primary", Value::Bool(false));
-            }
-        }
     }
 }
 

@@ -16,7 +16,9 @@ use serde_json::{json, Map, Value};
 use super::error::ScimError;
 use super::filter::get_ci;
 use super::schema::{self, Mutability, ResolvedAttr, ResourceType, Returned, SchemaDef, COMMON};
-use super::value::{coerce, find_key, is_unassigned, set_ci, sync_schemas, take_ci};
+use super::value::{
+    coerce, enforce_single_primary, find_key, is_unassigned, set_ci, sync_schemas, take_ci,
+};
 
 /// ListResponse message schema URN (RFC 7644 §3.4.2).
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -142,9 +144,13 @@ fn put_attr(
         }
         return Ok(());
     }
-    let v = coerce(def, v.clone(), &attr.canonical())?;
+    let mut v = coerce(def, v.clone(), &attr.canonical())?;
     if is_unassigned(&v) {
         return Ok(());
+    }
+    if let Value::Array(items) = &mut v {
+        let all: Vec<usize> = (0..items.len()).collect();
+        enforce_single_primary(items, &all);
     }
     let container = match attr.extension_key() {
         Some(urn) => {

@@ -267,3 +267,22 @@ fn list_response_shape() {
         (json!(10), json!(1), json!(3))
     );
 }
+
+#[test]
+fn at_most_one_primary_on_create() {
+    let inc = validate_incoming(
+        ResourceType::User,
+        &json!({"userName": "a", "emails": [
+            {"value": "a@x", "primary": true},
+            {"value": "b@x", "primary": true}
+        ]}),
+    )
+    .unwrap();
+    let primaries = inc.resource["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["primary"] == json!(true))
+        .count();
+    assert_eq!(primaries, 1);
+}

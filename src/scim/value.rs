@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::error::ScimError;
-use super::filter::as_bool;
+use super::filter::{as_bool, get_ci};
 use super::schema::{AttrType, AttributeDef, Mutability, ResourceType};
 
 /// The key in `map` equal to `name` ignoring ASCII case, preferring an exact match.
@@ -148,6 +148,26 @@ pub fn coerce_single(def: &AttributeDef, value: Value, path: &str) -> Result<Val
     }
 }
 
+/// RFC 7643 §2.4: at most one element may have `primary: true`. An element this
+/// operation wrote with `primary: true` wins (the last such); otherwise the first.
+pub fn enforce_single_primary(items: &mut [Value], touched: &[usize]) {
+    let is_primary = |v: &Value| get_ci(v, "primary").and_then(as_bool) == Some(true);
+    let winner = touched
+        .iter()
+        .rev()
+        .copied()
+        .find(|&i| items.get(i).is_some_and(is_primary))
+        .or_else(|| items.iter().position(is_primary));
+    let Some(winner) = winner else { return };
+    for (i, item) in items.iter_mut().enumerate() {
+        if i != winner && is_primary(item) {
+            if let Value::Object(o) = item {
+                set_ci(o, "primary", Value::Bool(false));
+            }
+        }
+    }
+}
+
 /// Make `schemas` list the core schema plus exactly the extensions present, and drop
 /// empty extension objects (RFC 7643 §3: `schemas` names every schema the resource
 /// uses). Unknown URNs are not kept.
@@ -239,6 +259,24 @@ mod tests {
             coerce(def("employeeNumber"), json!(42), "employeeNumber").unwrap(),
             json!("42")
         );
+    }
+
+    #[test]
+    fn last_touched_primary_wins() {
+        let mut items = vec![
+            json!({"value": "a", "primary": true}),
+            json!({"value": "b", "primary": "True"}),
+            json!({"value": "c"}),
+        ];
+        enforce_single_primary(&mut items, &[1]);
+        assert_eq!(items[0]["primary"], json!(false));
+        assert_eq!(items[1]["primary"], json!("True"));
+        let mut items = vec![
+            json!({"value": "a", "primary": true}),
+            json!({"value": "b", "primary": true}),
+        ];
+        enforce_single_primary(&mut items, &[]);
+        assert_eq!(items[1]["primary"], json!(false));
     }
 
     #[test]
