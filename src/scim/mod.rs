@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod patch;
+pub mod query;
 pub mod representation;
 pub mod schema;
 pub mod value;
