@@ -77,6 +77,36 @@ pub enum Filter {
     Or(Vec<Filter>),
 }
 
+impl Filter {
+    /// Every attribute path the filter tests, in canonical form (`userName`,
+    /// `emails.type`, `urn:…:enterprise:2.0:User:manager.value`), without duplicates.
+    /// The SQL layer can check these against its indexed columns before translating,
+    /// and fall back to [`matches`] for the rest.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut stack = vec![self];
+        while let Some(f) = stack.pop() {
+            let attr = match f {
+                Filter::Present(a) | Filter::Compare(a, _, _) => Some(a),
+                Filter::ValuePath(_, inner) | Filter::Not(inner) => {
+                    stack.push(inner);
+                    None
+                }
+                Filter::And(items) | Filter::Or(items) => {
+                    stack.extend(items.iter().rev());
+                    None
+                }
+            };
+            if let Some(p) = attr.map(ResolvedAttr::canonical) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}
+
 fn invalid(detail: impl Into<String>) -> ScimError {
     ScimError::invalid_filter(detail)
 }

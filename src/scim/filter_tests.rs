@@ -274,3 +274,39 @@ fn entra_value_path_with_sub_attribute_filter() {
     let e = err(r#"emails[type eq "work"].nosuch eq "x""#);
     assert!(e.detail().contains("nosuch"));
 }
+
+#[test]
+fn paths_lists_canonical_attributes() {
+    let f = parse_filter(
+        ResourceType::User,
+        r#"USERNAME eq "a" or (emails[type eq "work" and VALUE co "x"] and not (username pr)) or manager.value eq "m""#,
+    )
+    .unwrap();
+    assert_eq!(
+        f.paths(),
+        vec![
+            "userName",
+            "emails.type",
+            "emails.value",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+        ]
+    );
+}
+
+/// Every prefix of valid inputs (most of them invalid) must give a result, never a panic.
+#[test]
+fn truncated_filters_never_panic() {
+    let samples = [
+        r#"emails[type eq "work" and value co "@x.com"].value eq "a\"b" or not(title pr)"#,
+        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "é✓""#,
+        r#"meta.lastModified gt "2011-05-13T04:42:34Z" and (active eq true or userType ne null)"#,
+    ];
+    for s in samples {
+        for (i, _) in s.char_indices() {
+            let prefix = s.get(..i).unwrap();
+            if let Ok(f) = parse_filter(ResourceType::User, prefix) {
+                let _ = matches(&f, &user());
+            }
+        }
+    }
+}

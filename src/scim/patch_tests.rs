@@ -415,3 +415,35 @@ fn a_failing_later_operation_fails_the_request() {
     assert!(e.detail().starts_with("Operations[1]"), "{e}");
     assert_eq!(e.scim_type(), Some(ScimType::Mutability));
 }
+
+/// Every prefix of valid paths, and values of every JSON type at every path, must give
+/// a result, never a panic.
+#[test]
+fn odd_inputs_never_panic() {
+    let paths = [
+        r#"emails[type eq "work" and value co "@x"].value"#,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        r#"members[value eq "m"]"#,
+    ];
+    let values = [
+        json!(null),
+        json!(true),
+        json!(1.5),
+        json!("s"),
+        json!([]),
+        json!([1, "x", {"value": "v"}]),
+        json!({"value": "v", "type": "work", "primary": "true"}),
+    ];
+    for p in paths {
+        for (i, _) in p.char_indices() {
+            let prefix = p.get(..i).unwrap();
+            for op in ["add", "replace", "remove"] {
+                for v in &values {
+                    let body = ops(json!([{"op": op, "path": prefix, "value": v}]));
+                    let _ = apply_patch(ResourceType::User, &user(), &body);
+                    let _ = apply_patch(ResourceType::Group, &group(&["m"]), &body);
+                }
+            }
+        }
+    }
+}

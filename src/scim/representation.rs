@@ -211,6 +211,39 @@ pub fn set_meta(
     set_ci(obj, "meta", meta);
 }
 
+/// Member ids added and removed between two versions of a Group (for the
+/// `group.member_added` / `group.member_removed` events and the membership rows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberChanges {
+    /// Ids in `after` but not in `before`, in `after`'s order.
+    pub added: Vec<String>,
+    /// Ids in `before` but not in `after`, in `before`'s order.
+    pub removed: Vec<String>,
+}
+
+/// The distinct `members[].value` ids of a Group resource, in order.
+pub fn member_ids(group: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let members = get_ci(group, "members").and_then(Value::as_array);
+    for m in members.map(Vec::as_slice).unwrap_or_default() {
+        if let Some(id) = get_ci(m, "value").and_then(Value::as_str) {
+            if !ids.iter().any(|x| x == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    ids
+}
+
+/// Compare the members of two versions of a Group (ids are caseExact).
+pub fn member_changes(before: &Value, after: &Value) -> MemberChanges {
+    let (b, a) = (member_ids(before), member_ids(after));
+    MemberChanges {
+        added: a.iter().filter(|id| !b.contains(id)).cloned().collect(),
+        removed: b.iter().filter(|id| !a.contains(id)).cloned().collect(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Sel {
     Schema(&'static SchemaDef),

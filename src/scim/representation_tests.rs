@@ -286,3 +286,21 @@ fn at_most_one_primary_on_create() {
         .count();
     assert_eq!(primaries, 1);
 }
+
+#[test]
+fn member_changes_after_patch() {
+    let before = json!({"members": [{"value": "a"}, {"value": "b"}, {"value": "b"}]});
+    let after = json!({"members": [{"value": "b"}, {"value": "c"}, {"value": "A"}]});
+    assert_eq!(member_ids(&before), vec!["a", "b"]);
+    assert_eq!(
+        member_changes(&before, &after),
+        MemberChanges {
+            added: vec!["c".into(), "A".into()],
+            removed: vec!["a".into()]
+        }
+    );
+    assert_eq!(
+        member_changes(&json!({}), &json!({"members": null})),
+        MemberChanges::default()
+    );
+}
