@@ -62,8 +62,9 @@ pub(super) fn apply_attr(
     }
     match kind {
         OpKind::Remove => {
-            match value.filter(|v| def.multi_valued && !is_unassigned(v)) {
-                // Entra removes group members with `path: members` and a value array.
+            // Entra removes group members with `path: members` and a value array; an
+            // explicit empty array removes nothing (not everything).
+            match value.filter(|v| def.multi_valued && !v.is_null()) {
                 Some(v) => {
                     let gone = coerce(def, v.clone(), &path)?;
                     let gone = gone.as_array().cloned().unwrap_or_default();

@@ -447,3 +447,14 @@ fn odd_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn remove_with_empty_value_array_removes_nothing() {
+    let body = ops(json!([{"op": "Remove", "path": "members", "value": []}]));
+    let out = apply_patch(ResourceType::Group, &group(&["a", "b"]), &body).unwrap();
+    assert!(!out.changed);
+    // Without a value, remove clears the whole attribute (RFC 7644 §3.5.2.2).
+    let body = ops(json!([{"op": "remove", "path": "members"}]));
+    let out = apply_patch(ResourceType::Group, &group(&["a", "b"]), &body).unwrap();
+    assert!(out.resource.get("members").is_none());
+}
