@@ -158,6 +158,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scim_directories (id) {
+        id -> Text,
+        organization_id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scim_tokens (id) {
+        id -> Text,
+        directory_id -> Text,
+        token_hash -> Text,
+        token_prefix -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_emails (user_id, value_lower) {
+        user_id -> Text,
+        organization_id -> Text,
+        value_lower -> Text,
+        #[sql_name = "type"]
+        type_ -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(groups -> organizations (organization_id));
@@ -167,6 +199,9 @@ diesel::joinable!(role_assignments -> roles (role_id));
 diesel::joinable!(role_assignments -> users (user_id));
 diesel::joinable!(roles -> organizations (organization_id));
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(scim_directories -> organizations (organization_id));
+diesel::joinable!(scim_tokens -> scim_directories (directory_id));
+diesel::joinable!(user_emails -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -180,5 +215,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     role_assignments,
     roles,
+    scim_directories,
+    scim_tokens,
+    user_emails,
     users,
 );

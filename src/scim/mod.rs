@@ -7,13 +7,16 @@
 //! meta, list responses), `value` (value coercion and case-insensitive JSON access) and
 //! `error` (the RFC 7644 §3.12 error).
 
+pub mod directories;
 pub mod discovery;
 pub mod error;
 pub mod filter;
 mod filter_rewrite;
+pub mod http;
 pub mod patch;
 mod patch_apply;
 pub mod query;
 pub mod representation;
 pub mod schema;
+pub mod service;
 pub mod value;

@@ -5,8 +5,12 @@ pub mod api_keys;
 pub mod audit;
 pub mod domains;
 pub mod events;
+pub mod groups;
 pub mod orgs;
 pub mod roles;
+pub mod scim_directories;
+pub mod scim_query;
+pub mod users;
 
 /// Store failures, classified so domain code can react to constraint violations
 /// (the schema holds the invariants; code handles the error instead of checking first).

@@ -1,0 +1,118 @@
+//! `/scim/v2/Groups` handlers: extract, call `service::groups`, answer in SCIM JSON.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{
+    header_str, json_response, max_results, method_not_allowed, resource_response, RawQuery,
+    ScimBody, ScimCaller,
+};
+use crate::app::AppState;
+use crate::scim::query::{parse_list_query, parse_search_request};
+use crate::scim::representation::Projection;
+use crate::scim::schema::ResourceType;
+use crate::scim::service::{etag_matches, groups, ServiceError};
+
+const RT: ResourceType = ResourceType::Group;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/Groups")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/Groups/.search")
+            .route(web::post().to(search))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/Groups/{id}")
+            .route(web::get().to(get))
+            .route(web::put().to(replace))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(delete))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+async fn create(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    body: ScimBody,
+) -> Result<HttpResponse, ServiceError> {
+    let r = groups::create(&app, caller.0, body.0).await?;
+    Ok(resource_response(StatusCode::CREATED, &r))
+}
+
+async fn get(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ServiceError> {
+    let q = RawQuery::of(&req);
+    let projection = Projection::parse(RT, q.get("attributes"), q.get("excludedAttributes"));
+    let r = groups::get(&app, caller.0, id.into_inner(), projection).await?;
+    if header_str(&req, header::IF_NONE_MATCH).is_some_and(|h| etag_matches(&h, r.version)) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, crate::scim::service::etag(r.version)))
+            .finish());
+    }
+    Ok(resource_response(StatusCode::OK, &r))
+}
+
+async fn list(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
+    let q = RawQuery::of(&req);
+    let query = parse_list_query(RT, &q.params(), max_results())?;
+    Ok(json_response(&groups::list(&app, caller.0, query).await?))
+}
+
+async fn search(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    body: ScimBody,
+) -> Result<HttpResponse, ServiceError> {
+    let query = parse_search_request(RT, &body.0, max_results())?;
+    Ok(json_response(&groups::list(&app, caller.0, query).await?))
+}
+
+async fn replace(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: ScimBody,
+) -> Result<HttpResponse, ServiceError> {
+    let if_match = header_str(&req, header::IF_MATCH);
+    let r = groups::replace(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    Ok(resource_response(StatusCode::OK, &r))
+}
+
+async fn patch(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: ScimBody,
+) -> Result<HttpResponse, ServiceError> {
+    let if_match = header_str(&req, header::IF_MATCH);
+    let r = groups::patch(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    Ok(resource_response(StatusCode::OK, &r))
+}
+
+async fn delete(
+    app: web::Data<AppState>,
+    caller: ScimCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ServiceError> {
+    let if_match = header_str(&req, header::IF_MATCH);
+    groups::delete(&app, caller.0, id.into_inner(), if_match).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

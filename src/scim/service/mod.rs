@@ -1,0 +1,101 @@
+//! The SCIM domain service between the HTTP handlers and the store: every operation on
+//! `/Users` and `/Groups` of the directory's organization, each in one transaction with
+//! its events. Nothing here knows HTTP; errors are [`ServiceError`], whose SCIM part
+//! carries the RFC 7644 §3.12 status and `scimType`.
+
+pub mod groups;
+pub mod users;
+
+use serde_json::Value;
+
+use super::directories::DirectoryAuth;
+use super::error::ScimError;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::store::StoreError;
+
+/// What a SCIM operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A resource as returned: its JSON (already projected) and version for the ETag.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub body: Value,
+    pub version: i64,
+    pub location: String,
+}
+
+/// Who is calling and within which request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub auth: DirectoryAuth,
+    pub request_id: Option<String>,
+}
+
+/// The weak ETag of a version (RFC 7644 §3.14).
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// Whether an `If-Match`/`If-None-Match` header value names this version (or is `*`).
+pub fn etag_matches(header: &str, version: i64) -> bool {
+    let want = version.to_string();
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/").trim_matches('"') == want)
+}
+
+/// 412 unless `if_match` is absent or names the current version.
+pub(crate) fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(), ScimError> {
+    match if_match {
+        Some(h) if !etag_matches(h, version) => Err(ScimError::precondition_failed(format!(
+            "the resource has changed: its version is {}",
+            etag(version)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn seat_limit(max: i32) -> ScimError {
+    ScimError::with_status(
+        403,
+        format!("seat limit reached: all {max} seats of the organization are in use"),
+    )
+}
+
+pub(crate) fn base_url(app: &AppState) -> String {
+    super::directories::base_url(app)
+}
+
+/// Maps a unique violation to 409 `uniqueness` with `detail`; other errors pass.
+pub(crate) fn unique(e: StoreError, detail: &str) -> ServiceError {
+    match e {
+        StoreError::UniqueViolation(_) => ServiceError::Scim(ScimError::uniqueness(detail)),
+        other => ServiceError::Store(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_match_weak_strong_and_star() {
+        assert!(etag_matches("W/\"3\"", 3));
+        assert!(etag_matches("\"3\"", 3));
+        assert!(etag_matches("W/\"1\", W/\"3\"", 3));
+        assert!(etag_matches("*", 9));
+        assert!(!etag_matches("W/\"2\"", 3));
+        assert!(check_if_match(Some("W/\"2\""), 3).is_err());
+        assert!(check_if_match(None, 3).is_ok());
+    }
+}

@@ -1,0 +1,543 @@
+//! `/Users`: create, read, list/search, replace, patch, delete — with lifecycle (active
+//! ↔ suspended, DELETE → deprovisioned), seats (`max_seats`), the directory's identity
+//! link (`externalId`), and `user.*` / `identity.linked` events in the same transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+
+use super::{base_url, check_if_match, seat_limit, unique, Caller, Rendered, ServiceError};
+use crate::app::AppState;
+use crate::changes::{record_change, Change, ChangeContext};
+use crate::db::DbConn;
+use crate::scim::error::ScimError;
+use crate::scim::filter::{as_bool, get_ci};
+use crate::scim::patch::apply_patch;
+use crate::scim::query::ListQuery;
+use crate::scim::representation::{list_response, set_meta, validate_incoming, Projection};
+use crate::scim::schema::ResourceType;
+use crate::scim::value::{set_ci, sync_schemas, take_ci};
+use crate::store::scim_query::{order_by, Dialect, Translator};
+use crate::store::users::{self as store, NewIdentity, UserEmail, UserProfile, UserRow};
+
+const RT: ResourceType = ResourceType::User;
+
+fn not_found(id: &str) -> ScimError {
+    ScimError::not_found(format!("User '{id}' not found"))
+}
+
+/// The resource JSON of a stored user: the stored SCIM resource, completed from the
+/// profile columns (a user JIT created has few attributes), with `id`, `active` (from
+/// the lifecycle state), read-only `groups` and `meta`.
+pub(crate) fn render(row: &UserRow, groups: &[(String, String)], base: &str) -> Value {
+    let mut obj: Map<String, Value> = serde_json::from_str::<Value>(&row.attributes)
+        .ok()
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default();
+    obj.insert("id".into(), json!(row.id));
+    if get_ci(&Value::Object(obj.clone()), "userName").is_none() {
+        set_ci(&mut obj, "userName", json!(row.user_name));
+    }
+    if let (None, Some(ext)) = (
+        get_ci(&Value::Object(obj.clone()), "externalId"),
+        &row.external_id,
+    ) {
+        set_ci(&mut obj, "externalId", json!(ext));
+    }
+    if let (None, Some(email)) = (get_ci(&Value::Object(obj.clone()), "emails"), &row.email) {
+        set_ci(
+            &mut obj,
+            "emails",
+            json!([{ "value": email, "primary": true }]),
+        );
+    }
+    if get_ci(&Value::Object(obj.clone()), "name").is_none()
+        && (row.given_name.is_some() || row.family_name.is_some())
+    {
+        let mut name = Map::new();
+        if let Some(g) = &row.given_name {
+            name.insert("givenName".into(), json!(g));
+        }
+        if let Some(f) = &row.family_name {
+            name.insert("familyName".into(), json!(f));
+        }
+        set_ci(&mut obj, "name", Value::Object(name));
+    }
+    if let (None, Some(d)) = (
+        get_ci(&Value::Object(obj.clone()), "displayName"),
+        &row.display_name,
+    ) {
+        set_ci(&mut obj, "displayName", json!(d));
+    }
+    set_ci(&mut obj, "active", json!(row.state == "active"));
+    take_ci(&mut obj, "groups");
+    if !groups.is_empty() {
+        let items: Vec<Value> = groups
+            .iter()
+            .map(|(gid, name)| {
+                json!({ "value": gid, "display": name, "$ref": format!("{base}/Groups/{gid}"), "type": "direct" })
+            })
+            .collect();
+        obj.insert("groups".into(), Value::Array(items));
+    }
+    sync_schemas(RT, &mut obj);
+    let mut v = Value::Object(obj);
+    set_meta(
+        RT,
+        &mut v,
+        base,
+        DateTime::<Utc>::from_naive_utc_and_offset(row.created_at, Utc),
+        DateTime::<Utc>::from_naive_utc_and_offset(row.updated_at, Utc),
+        &row.version.to_string(),
+    );
+    v
+}
+
+fn load_groups(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<Vec<(String, String, String)>, ServiceError> {
+    Ok(store::groups_of_users(conn, ids)?)
+}
+
+fn render_one(conn: &mut DbConn, row: &UserRow, base: &str) -> Result<Value, ServiceError> {
+    let groups: Vec<(String, String)> = load_groups(conn, std::slice::from_ref(&row.id))?
+        .into_iter()
+        .map(|(_, g, n)| (g, n))
+        .collect();
+    Ok(render(row, &groups, base))
+}
+
+fn rendered(
+    conn: &mut DbConn,
+    row: &UserRow,
+    base: &str,
+    projection: Option<&Projection>,
+) -> Result<Rendered, ServiceError> {
+    let full = render_one(conn, row, base)?;
+    Ok(Rendered {
+        body: match projection {
+            Some(p) => p.apply(RT, &full),
+            None => full,
+        },
+        version: row.version,
+        location: format!("{base}/Users/{}", row.id),
+    })
+}
+
+fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    get_ci(v, key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The resource to store: no `id`, `meta`, `groups` (derived), `password`.
+fn storable(mut resource: Value) -> Value {
+    if let Some(obj) = resource.as_object_mut() {
+        for k in ["id", "meta", "groups", "password"] {
+            take_ci(obj, k);
+        }
+    }
+    resource
+}
+
+/// The profile columns of a resource in lifecycle state `state`.
+fn profile(resource: &Value, state: &str) -> Result<UserProfile, ScimError> {
+    let user_name = str_at(resource, "userName")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ScimError::invalid_value("required attribute 'userName' is missing"))?
+        .to_owned();
+    let emails = get_ci(resource, "emails").and_then(Value::as_array);
+    let primary = emails.and_then(|list| {
+        list.iter()
+            .find(|e| get_ci(e, "primary").and_then(as_bool) == Some(true))
+            .or_else(|| list.first())
+            .and_then(|e| str_at(e, "value"))
+            .map(str::to_owned)
+    });
+    let name = get_ci(resource, "name");
+    Ok(UserProfile {
+        user_name_lower: user_name.to_lowercase(),
+        user_name,
+        external_id: str_at(resource, "externalId").map(str::to_owned),
+        email_lower: primary.as_ref().map(|e| e.to_lowercase()),
+        email: primary,
+        given_name: name.and_then(|n| str_at(n, "givenName")).map(str::to_owned),
+        family_name: name
+            .and_then(|n| str_at(n, "familyName"))
+            .map(str::to_owned),
+        display_name: str_at(resource, "displayName").map(str::to_owned),
+        active: state == "active",
+        state: state.to_owned(),
+        attributes: storable(resource.clone()).to_string(),
+    })
+}
+
+fn email_rows(resource: &Value, user_id: &str, org: &str) -> Vec<UserEmail> {
+    let mut out: Vec<UserEmail> = Vec::new();
+    let list = get_ci(resource, "emails").and_then(Value::as_array);
+    for e in list.map(Vec::as_slice).unwrap_or_default() {
+        let Some(v) = str_at(e, "value") else {
+            continue;
+        };
+        let value_lower = v.to_lowercase();
+        if out.iter().any(|x| x.value_lower == value_lower) {
+            continue;
+        }
+        out.push(UserEmail {
+            user_id: user_id.to_owned(),
+            organization_id: org.to_owned(),
+            value_lower,
+            kind: str_at(e, "type").map(str::to_owned),
+            is_primary: get_ci(e, "primary").and_then(as_bool) == Some(true),
+        });
+    }
+    out
+}
+
+fn user_data(row_id: &str, p: &UserProfile) -> Value {
+    json!({ "user": { "id": row_id, "userName": p.user_name, "externalId": p.external_id, "state": p.state } })
+}
+
+/// Inserts or updates the directory's identity link for `externalId`.
+fn link_identity(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    caller: &Caller,
+    user_id: &str,
+    external_id: Option<&str>,
+) -> Result<(), ServiceError> {
+    let Some(ext) = external_id else {
+        return Ok(());
+    };
+    let dir = &caller.auth.directory_id;
+    let taken = "externalId is already linked to another user of this directory";
+    match store::find_source_identity(conn, dir, user_id)? {
+        Some((_, current)) if current == ext => Ok(()),
+        Some((id, _)) => {
+            store::update_identity_external_id(conn, &id, ext).map_err(|e| unique(e, taken))
+        }
+        None => {
+            let id = ctx.ids.id();
+            store::insert_identity(
+                conn,
+                &NewIdentity {
+                    id: &id,
+                    user_id,
+                    organization_id: &caller.auth.organization_id,
+                    source_kind: "scim",
+                    source_id: dir,
+                    external_id: ext,
+                    created_at: ctx.now.naive_utc(),
+                },
+            )
+            .map_err(|e| unique(e, taken))?;
+            record_change(
+                conn,
+                ctx,
+                &Change {
+                    event_type: "identity.linked",
+                    organization_id: Some(&caller.auth.organization_id),
+                    subject_type: "user",
+                    subject_id: user_id,
+                    data: json!({ "user": { "id": user_id }, "identity": { "source_kind": "scim", "source_id": dir, "external_id": ext } }),
+                },
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Fails with 403 when taking one more seat would exceed `max_seats`. Locks the
+/// organization row first so concurrent seat takers serialize.
+fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
+    let max = store::lock_organization(conn, org)?
+        .ok_or_else(|| ScimError::not_found("organization not found"))?;
+    if let Some(max) = max {
+        if store::count_active_users(conn, org)? >= i64::from(max) {
+            return Err(seat_limit(max).into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rendered, ServiceError> {
+    let incoming = validate_incoming(RT, &body)?;
+    if !incoming.ignored.is_empty() {
+        tracing::info!(scim.ignored = ?incoming.ignored, "ignored unknown schema extensions");
+    }
+    let want_active = get_ci(&incoming.resource, "active")
+        .and_then(as_bool)
+        .unwrap_or(true);
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let org = caller.auth.organization_id.clone();
+            let actor = caller.auth.actor();
+            let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
+            if want_active {
+                take_seat(conn, &org)?;
+            } else {
+                store::lock_organization(conn, &org)?;
+            }
+            let state = if want_active { "active" } else { "suspended" };
+            let p = profile(&incoming.resource, state)?;
+            let id = app2.ids.id();
+            let previous = store::find_deprovisioned_by_user_name(conn, &org, &p.user_name_lower)?;
+            store::insert_user(conn, &p.as_new(&id, &org, "scim", ctx.now.naive_utc()))
+                .map_err(|e| unique(e, "userName is already taken in this organization"))?;
+            store::replace_user_emails(conn, &id, &email_rows(&incoming.resource, &id, &org))?;
+            let mut data = user_data(&id, &p);
+            data["user"]["provisioned_by"] = json!("scim");
+            if let Some(prev) = &previous {
+                data["recreated"] = json!(true);
+                data["previous_user_id"] = json!(prev);
+            }
+            record_change(
+                conn,
+                &ctx,
+                &Change {
+                    event_type: "user.created",
+                    organization_id: Some(&org),
+                    subject_type: "user",
+                    subject_id: &id,
+                    data,
+                },
+            )?;
+            link_identity(conn, &ctx, &caller, &id, p.external_id.as_deref())?;
+            let row = store::find_live_user(conn, &org, &id)?.ok_or_else(|| not_found(&id))?;
+            rendered(conn, &row, &base_url(&app2), None)
+        })
+        .await
+}
+
+pub async fn get(
+    app: &AppState,
+    caller: Caller,
+    id: String,
+    projection: Projection,
+) -> Result<Rendered, ServiceError> {
+    let base = base_url(app);
+    app.db
+        .read(move |conn| {
+            let row = store::find_live_user(conn, &caller.auth.organization_id, &id)?
+                .ok_or_else(|| not_found(&id))?;
+            rendered(conn, &row, &base, Some(&projection))
+        })
+        .await
+}
+
+pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Value, ServiceError> {
+    let base = base_url(app);
+    app.db
+        .read(move |conn| {
+            let d = Dialect::of(conn);
+            let org = &caller.auth.organization_id;
+            let cond = match &query.filter {
+                Some(f) => Some(Translator::new(d).translate(RT, f)?),
+                None => None,
+            };
+            let total = store::count_users(conn, org, cond.clone())?;
+            let rows = if query.count == 0 {
+                Vec::new()
+            } else {
+                store::list_users_page(
+                    conn,
+                    org,
+                    cond,
+                    &order_by(d, RT, query.sort.as_ref()),
+                    i64::try_from(query.offset()).unwrap_or(i64::MAX),
+                    i64::try_from(query.count).unwrap_or(i64::MAX),
+                )?
+            };
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let memberships = if ids.is_empty() {
+                Vec::new()
+            } else {
+                load_groups(conn, &ids)?
+            };
+            let resources = rows
+                .iter()
+                .map(|row| {
+                    let groups: Vec<(String, String)> = memberships
+                        .iter()
+                        .filter(|(u, _, _)| *u == row.id)
+                        .map(|(_, g, n)| (g.clone(), n.clone()))
+                        .collect();
+                    query.projection.apply(RT, &render(row, &groups, &base))
+                })
+                .collect();
+            Ok(list_response(
+                resources,
+                usize::try_from(total).unwrap_or(0),
+                query.start_index,
+            ))
+        })
+        .await
+}
+
+/// Stores a new version of `existing` from `resource` (PUT and PATCH): lifecycle
+/// transitions, seats, profile columns, emails index, identity link, events.
+fn save(
+    conn: &mut DbConn,
+    app: &AppState,
+    caller: &Caller,
+    existing: &UserRow,
+    resource: Value,
+) -> Result<Rendered, ServiceError> {
+    let org = &caller.auth.organization_id;
+    let actor = caller.auth.actor();
+    let ctx = ChangeContext::new(app, &actor, caller.request_id.as_deref());
+    let wanted = get_ci(&resource, "active").and_then(as_bool);
+    let was_active = existing.state == "active";
+    let state = match wanted {
+        Some(false) => "suspended",
+        Some(true) => "active",
+        None => existing.state.as_str(),
+    };
+    if state == "active" && !was_active {
+        take_seat(conn, org)?;
+    }
+    let p = profile(&resource, state)?;
+    let base = base_url(app);
+    let attrs_same = {
+        let before = storable(render(existing, &[], &base));
+        let mut before = before;
+        let mut after = storable(resource.clone());
+        for v in [&mut before, &mut after] {
+            if let Some(o) = v.as_object_mut() {
+                take_ci(o, "active");
+            }
+        }
+        before == after
+    };
+    if attrs_same && state == existing.state {
+        return rendered(conn, existing, &base, None);
+    }
+    let version = existing.version + 1;
+    store::update_user(conn, &existing.id, &p, version, ctx.now.naive_utc())
+        .map_err(|e| unique(e, "userName is already taken in this organization"))?;
+    store::replace_user_emails(
+        conn,
+        &existing.id,
+        &email_rows(&resource, &existing.id, org),
+    )?;
+    link_identity(conn, &ctx, caller, &existing.id, p.external_id.as_deref())?;
+    let mut events = Vec::new();
+    if !attrs_same {
+        events.push("user.updated");
+    }
+    if state != existing.state {
+        match state {
+            "suspended" => events.push("user.suspended"),
+            "active" => events.push("user.reactivated"),
+            _ => {}
+        }
+    }
+    for event_type in events {
+        record_change(
+            conn,
+            &ctx,
+            &Change {
+                event_type,
+                organization_id: Some(org),
+                subject_type: "user",
+                subject_id: &existing.id,
+                data: user_data(&existing.id, &p),
+            },
+        )?;
+    }
+    let row =
+        store::find_live_user(conn, org, &existing.id)?.ok_or_else(|| not_found(&existing.id))?;
+    rendered(conn, &row, &base, None)
+}
+
+pub async fn replace(
+    app: &AppState,
+    caller: Caller,
+    id: String,
+    body: Value,
+    if_match: Option<String>,
+) -> Result<Rendered, ServiceError> {
+    let incoming = validate_incoming(RT, &body)?;
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let existing = store::find_live_user(conn, &caller.auth.organization_id, &id)?
+                .ok_or_else(|| not_found(&id))?;
+            check_if_match(if_match.as_deref(), existing.version)?;
+            save(conn, &app2, &caller, &existing, incoming.resource)
+        })
+        .await
+}
+
+pub async fn patch(
+    app: &AppState,
+    caller: Caller,
+    id: String,
+    body: Value,
+    if_match: Option<String>,
+) -> Result<Rendered, ServiceError> {
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let existing = store::find_live_user(conn, &caller.auth.organization_id, &id)?.ok_or_else(|| not_found(&id))?;
+            check_if_match(if_match.as_deref(), existing.version)?;
+            let base = base_url(&app2);
+            let current = render_one(conn, &existing, &base)?;
+            let outcome = apply_patch(RT, &current, &body)?;
+            if !outcome.ignored.is_empty() {
+                tracing::info!(scim.ignored = ?outcome.ignored, "ignored PATCH paths of unknown extensions");
+            }
+            if !outcome.changed {
+                return rendered(conn, &existing, &base, None);
+            }
+            save(conn, &app2, &caller, &existing, outcome.resource)
+        })
+        .await
+}
+
+pub async fn delete(
+    app: &AppState,
+    caller: Caller,
+    id: String,
+    if_match: Option<String>,
+) -> Result<(), ServiceError> {
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let org = caller.auth.organization_id.clone();
+            let existing = store::find_live_user(conn, &org, &id)?.ok_or_else(|| not_found(&id))?;
+            check_if_match(if_match.as_deref(), existing.version)?;
+            let actor = caller.auth.actor();
+            let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
+            store::deprovision_user(conn, &id, existing.version + 1, ctx.now.naive_utc())?;
+            store::delete_scim_identities(conn, &id)?;
+            for group_id in store::remove_user_from_groups(conn, &id)? {
+                record_change(
+                    conn,
+                    &ctx,
+                    &Change {
+                        event_type: "group.member_removed",
+                        organization_id: Some(&org),
+                        subject_type: "group",
+                        subject_id: &group_id,
+                        data: json!({ "group": { "id": group_id }, "user": { "id": id } }),
+                    },
+                )?;
+            }
+            record_change(
+                conn,
+                &ctx,
+                &Change {
+                    event_type: "user.deprovisioned",
+                    organization_id: Some(&org),
+                    subject_type: "user",
+                    subject_id: &id,
+                    data: json!({ "user": { "id": id, "userName": existing.user_name, "state": "deprovisioned" } }),
+                },
+            )?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,375 @@
+//! Users of an organization as SCIM sees them: profile columns for filters, the full
+//! resource JSON, lifecycle state, seats, the `user_emails` index and SCIM identities.
+//! Deprovisioned users stay in the table but are invisible here except where named.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::scim_query::SqlCond;
+use super::StoreResult;
+use crate::db::schema::{group_members, groups, identities, organizations, user_emails, users};
+use crate::db::DbConn;
+
+/// `state` values that hold no place in the SCIM collection.
+pub const DEPROVISIONED: &str = "deprovisioned";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub organization_id: String,
+    pub user_name: String,
+    pub user_name_lower: String,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub email_lower: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub state: String,
+    pub provisioned_by: String,
+    pub attributes: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub deprovisioned_at: Option<NaiveDateTime>,
+}
+
+/// The profile columns derived from a resource (what filters and the app read).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserProfile {
+    pub user_name: String,
+    pub user_name_lower: String,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub email_lower: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub state: String,
+    pub attributes: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub organization_id: &'a str,
+    pub user_name: &'a str,
+    pub user_name_lower: &'a str,
+    pub external_id: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub email_lower: Option<&'a str>,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub active: bool,
+    pub state: &'a str,
+    pub provisioned_by: &'a str,
+    pub attributes: &'a str,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl UserProfile {
+    pub fn as_new<'a>(
+        &'a self,
+        id: &'a str,
+        organization_id: &'a str,
+        provisioned_by: &'a str,
+        now: NaiveDateTime,
+    ) -> NewUser<'a> {
+        NewUser {
+            id,
+            organization_id,
+            user_name: &self.user_name,
+            user_name_lower: &self.user_name_lower,
+            external_id: self.external_id.as_deref(),
+            email: self.email.as_deref(),
+            email_lower: self.email_lower.as_deref(),
+            given_name: self.given_name.as_deref(),
+            family_name: self.family_name.as_deref(),
+            display_name: self.display_name.as_deref(),
+            active: self.active,
+            state: &self.state,
+            provisioned_by,
+            attributes: &self.attributes,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// One `emails[]` entry for the `user_emails` index.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = user_emails)]
+pub struct UserEmail {
+    pub user_id: String,
+    pub organization_id: String,
+    pub value_lower: String,
+    #[diesel(column_name = type_)]
+    pub kind: Option<String>,
+    pub is_primary: bool,
+}
+
+pub fn insert_user(conn: &mut DbConn, new: &NewUser<'_>) -> StoreResult<()> {
+    diesel::insert_into(users::table)
+        .values(new)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A user of the organization that is not deprovisioned.
+pub fn find_live_user(
+    conn: &mut DbConn,
+    organization_id: &str,
+    id: &str,
+) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::id.eq(id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The ids among `ids` that are live users of the organization.
+pub fn live_user_ids(
+    conn: &mut DbConn,
+    organization_id: &str,
+    ids: &[String],
+) -> StoreResult<Vec<String>> {
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::id.eq_any(ids))
+        .filter(users::state.ne(DEPROVISIONED))
+        .select(users::id)
+        .load(conn)?)
+}
+
+/// The most recent deprovisioned user with this userName (lower-cased), if any.
+pub fn find_deprovisioned_by_user_name(
+    conn: &mut DbConn,
+    organization_id: &str,
+    user_name_lower: &str,
+) -> StoreResult<Option<String>> {
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::user_name_lower.eq(user_name_lower))
+        .filter(users::state.eq(DEPROVISIONED))
+        .order(users::deprovisioned_at.desc())
+        .select(users::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a new version of a user: profile columns, resource JSON, version, timestamp.
+pub fn update_user(
+    conn: &mut DbConn,
+    id: &str,
+    profile: &UserProfile,
+    version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            profile,
+            users::version.eq(version),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks a user deprovisioned (the row stays for the app and the audit trail).
+pub fn deprovision_user(
+    conn: &mut DbConn,
+    id: &str,
+    version: i64,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::state.eq(DEPROVISIONED),
+            users::active.eq(false),
+            users::version.eq(version),
+            users::updated_at.eq(now),
+            users::deprovisioned_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Users holding a seat (state `active`).
+pub fn count_active_users(conn: &mut DbConn, organization_id: &str) -> StoreResult<i64> {
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.eq("active"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Takes the organization row's write lock for the rest of the transaction (a no-op
+/// update), so seat checks and inserts of concurrent transactions serialize on
+/// PostgreSQL; SQLite writers are serialized already. Returns `max_seats`.
+pub fn lock_organization(
+    conn: &mut DbConn,
+    organization_id: &str,
+) -> StoreResult<Option<Option<i32>>> {
+    diesel::update(organizations::table.find(organization_id))
+        .set(organizations::updated_at.eq(organizations::updated_at))
+        .execute(conn)?;
+    Ok(organizations::table
+        .find(organization_id)
+        .select(organizations::max_seats)
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces the `user_emails` index rows of a user.
+pub fn replace_user_emails(
+    conn: &mut DbConn,
+    user_id: &str,
+    emails: &[UserEmail],
+) -> StoreResult<()> {
+    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(user_id))).execute(conn)?;
+    // One statement per row: diesel's MultiConnection has no batch insert.
+    for e in emails {
+        diesel::insert_into(user_emails::table)
+            .values(e)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One page of live users matching `cond`, in `order` (SQL text from `scim_query`).
+pub fn list_users_page(
+    conn: &mut DbConn,
+    organization_id: &str,
+    cond: Option<SqlCond>,
+    order: &str,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<UserRow>> {
+    let mut q = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .select(UserRow::as_select())
+        .order(sql::<Text>(order))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = cond {
+        q = q.filter(c);
+    }
+    Ok(q.load(conn)?)
+}
+
+/// How many live users match `cond`.
+pub fn count_users(
+    conn: &mut DbConn,
+    organization_id: &str,
+    cond: Option<SqlCond>,
+) -> StoreResult<i64> {
+    let mut q = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .count()
+        .into_boxed();
+    if let Some(c) = cond {
+        q = q.filter(c);
+    }
+    Ok(q.get_result(conn)?)
+}
+
+/// `(user_id, group_id, group display name)` for the groups of these users.
+pub fn groups_of_users(
+    conn: &mut DbConn,
+    user_ids: &[String],
+) -> StoreResult<Vec<(String, String, String)>> {
+    Ok(group_members::table
+        .inner_join(groups::table)
+        .filter(group_members::user_id.eq_any(user_ids))
+        .order((
+            group_members::user_id.asc(),
+            groups::display_name_lower.asc(),
+        ))
+        .select((group_members::user_id, groups::id, groups::display_name))
+        .load(conn)?)
+}
+
+/// Removes every group membership of a user; returns the group ids left.
+pub fn remove_user_from_groups(conn: &mut DbConn, user_id: &str) -> StoreResult<Vec<String>> {
+    let ids: Vec<String> = group_members::table
+        .filter(group_members::user_id.eq(user_id))
+        .select(group_members::group_id)
+        .load(conn)?;
+    diesel::delete(group_members::table.filter(group_members::user_id.eq(user_id)))
+        .execute(conn)?;
+    Ok(ids)
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = identities)]
+pub struct NewIdentity<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub organization_id: &'a str,
+    pub source_kind: &'a str,
+    pub source_id: &'a str,
+    pub external_id: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_identity(conn: &mut DbConn, new: &NewIdentity<'_>) -> StoreResult<()> {
+    diesel::insert_into(identities::table)
+        .values(new)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The external id a source (directory) has linked to a user, if any.
+pub fn find_source_identity(
+    conn: &mut DbConn,
+    source_id: &str,
+    user_id: &str,
+) -> StoreResult<Option<(String, String)>> {
+    Ok(identities::table
+        .filter(identities::source_id.eq(source_id))
+        .filter(identities::user_id.eq(user_id))
+        .select((identities::id, identities::external_id))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_identity_external_id(
+    conn: &mut DbConn,
+    id: &str,
+    external_id: &str,
+) -> StoreResult<()> {
+    diesel::update(identities::table.find(id))
+        .set(identities::external_id.eq(external_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Drops a user's SCIM identities (on deprovisioning: the IdP may re-create the person
+/// with the same externalId, which must then link to the fresh record).
+pub fn delete_scim_identities(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
+    diesel::delete(
+        identities::table
+            .filter(identities::user_id.eq(user_id))
+            .filter(identities::source_kind.eq("scim")),
+    )
+    .execute(conn)?;
+    Ok(())
+}
