@@ -102,7 +102,27 @@ async fn patch(
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
     let if_match = header_str(&req, header::IF_MATCH);
-    let r = groups::patch(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    let q = RawQuery::of(&req);
+    let (attrs, excluded) = (q.get("attributes"), q.get("excludedAttributes"));
+    // RFC 7644 §3.5.2: 200 with the resource, or 204. Without a projection asked for,
+    // answer 204 so a member change never reads a large group's member list.
+    let projection =
+        (attrs.is_some() || excluded.is_some()).then(|| Projection::parse(RT, attrs, excluded));
+    let wants_body = projection.is_some();
+    let r = groups::patch(
+        &app,
+        caller.0,
+        id.into_inner(),
+        body.0,
+        if_match,
+        projection,
+    )
+    .await?;
+    if !wants_body {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((header::ETAG, crate::scim::service::etag(r.version)))
+            .finish());
+    }
     Ok(resource_response(StatusCode::OK, &r))
 }
 

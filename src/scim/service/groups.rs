@@ -379,6 +379,7 @@ fn finish(
     existing: &GroupRow,
     resource: Option<&Value>,
     members_changed: bool,
+    projection: Option<&Projection>,
 ) -> Result<Rendered, ServiceError> {
     let base = base_url(app);
     let org = &existing.organization_id;
@@ -393,7 +394,7 @@ fn finish(
             || p.external_id != existing.external_id
     });
     if !attrs_changed && !members_changed {
-        return rendered(conn, existing, &base, None);
+        return rendered(conn, existing, &base, projection);
     }
     let p = match new_profile.filter(|_| attrs_changed) {
         Some(p) => p,
@@ -418,7 +419,7 @@ fn finish(
         )?;
     }
     let row = store::find_group(conn, org, &existing.id)?.ok_or_else(|| not_found(&existing.id))?;
-    rendered(conn, &row, &base, None)
+    rendered(conn, &row, &base, projection)
 }
 
 pub async fn replace(
@@ -446,6 +447,7 @@ pub async fn replace(
                 &existing,
                 Some(&incoming.resource),
                 changed,
+                None,
             )
         })
         .await
@@ -551,15 +553,20 @@ fn split_ops(ops: Vec<PatchOperation>) -> Result<(Vec<MemberOp>, Vec<PatchOperat
     Ok((members, rest))
 }
 
+/// PATCH (RFC 7644 §3.5.2). `projection` selects what the answer carries; without
+/// one, members are left out so the cost follows the change, not the group size (the
+/// handler then answers 204).
 pub async fn patch(
     app: &AppState,
     caller: Caller,
     id: String,
     body: Value,
     if_match: Option<String>,
+    projection: Option<Projection>,
 ) -> Result<Rendered, ServiceError> {
     let ops = parse_patch(RT, &body)?;
     let (member_ops, rest) = split_ops(ops)?;
+    let projection = projection.unwrap_or_else(|| Projection::parse(RT, None, Some("members")));
     let app2 = app.clone();
     app.db
         .write(move |conn| {
@@ -598,7 +605,15 @@ pub async fn patch(
                 };
                 changed |= n > 0;
             }
-            finish(conn, &ctx, &app2, &existing, resource.as_ref(), changed)
+            finish(
+                conn,
+                &ctx,
+                &app2,
+                &existing,
+                resource.as_ref(),
+                changed,
+                Some(&projection),
+            )
         })
         .await
 }
