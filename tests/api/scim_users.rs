@@ -289,4 +289,91 @@ backend_tests! {
         assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == 403).count(), 5, "{statuses:?}");
     }
+    fn full_user_round_trips_losslessly(app) {
+        let scim = directory(&app, "acme");
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "userName": "full@acme.test",
+            "externalId": "ext-full",
+            "name": {"formatted": "Ms. Barbara J Jensen III", "familyName": "Jensen", "givenName": "Barbara", "middleName": "Jane", "honorificPrefix": "Ms.", "honorificSuffix": "III"},
+            "displayName": "Babs Jensen",
+            "nickName": "Babs",
+            "profileUrl": "https://login.example.com/bjensen",
+            "title": "Tour Guide",
+            "userType": "Employee",
+            "preferredLanguage": "en-US",
+            "locale": "en-US",
+            "timezone": "America/Los_Angeles",
+            "active": true,
+            "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}, {"value": "babs@jensen.org", "type": "home"}],
+            "phoneNumbers": [{"value": "555-555-5555", "type": "work"}],
+            "ims": [{"value": "someaimhandle", "type": "aim"}],
+            "photos": [{"value": "https://photos.example.com/profilephoto/72930000000Ccne/F", "type": "photo"}],
+            "addresses": [{"type": "work", "streetAddress": "100 Universal City Plaza", "locality": "Hollywood", "region": "CA", "postalCode": "91608", "country": "USA", "formatted": "100 Universal City Plaza\nHollywood, CA 91608 USA", "primary": true}],
+            "roles": [{"value": "student", "primary": false}],
+            "entitlements": [{"value": "premium"}],
+            "x509Certificates": [{"value": "MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAwTjELMAkGA1UEBhMCVVMx"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                "employeeNumber": "701984", "costCenter": "4130", "organization": "Universal Studios",
+                "division": "Theme Park", "department": "Tour Operations",
+                "manager": {"value": "26118915-6090-4610-87e4-49d8ca9f808d", "displayName": "John Smith"}
+            }
+        });
+        let res = scim.post("/Users", &body);
+        assert_eq!(res.status(), 201);
+        let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+        let got = scim.get_ok(&format!("/Users/{id}"));
+        for (k, v) in body.as_object().unwrap() {
+            if k == "schemas" { continue; }
+            if k == "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" {
+                // manager.displayName is read-only: the server keeps only what it may.
+                let ent = &got[k];
+                for (ek, ev) in v.as_object().unwrap() {
+                    if ek == "manager" { assert_eq!(ent["manager"]["value"], ev["value"]); } else { assert_eq!(&ent[ek], ev, "{ek}"); }
+                }
+                continue;
+            }
+            assert_eq!(&got[k], v, "{k}");
+        }
+        assert_eq!(got["meta"]["resourceType"], "User");
+    }
+
+    fn unsupported_media_type_is_a_scim_error(app) {
+        let scim = directory(&app, "acme");
+        let res = scim.req(Method::POST, "/Users").header("Content-Type", "text/plain").body("userName=x").send().unwrap();
+        assert_scim_error(res, 415, None);
+    }
+
+    fn user_groups_filter_and_group_paging(app) {
+        let scim = directory(&app, "acme");
+        let u = scim.create_user("member@acme.test");
+        let other = scim.create_user("other@acme.test");
+        let uid = u["id"].as_str().unwrap();
+        let mut gids = Vec::new();
+        for i in 0..3 {
+            let res = scim.post("/Groups", &json!({"displayName": format!("Team {i}"), "members": [{"value": uid}]}));
+            assert_eq!(res.status(), 201);
+            gids.push(res.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned());
+        }
+        let q = format!("/Users?filter=groups.value+eq+%22{}%22", gids[1]);
+        let list = scim.get_ok(&q);
+        assert_eq!(list["totalResults"], 1);
+        assert_eq!(list["Resources"][0]["id"], uid);
+        assert_eq!(list["Resources"][0]["groups"].as_array().unwrap().len(), 3);
+        assert!(scim.get_ok(&format!("/Users/{}", other["id"].as_str().unwrap())).get("groups").is_none());
+        let page = scim.get_ok("/Groups?sortBy=displayName&sortOrder=descending&count=2&startIndex=2");
+        assert_eq!(page["totalResults"], 3);
+        assert_eq!(page["Resources"][0]["displayName"], "Team 1");
+        assert_eq!(page["Resources"][0]["members"][0]["value"], uid);
+        let q = format!("/Groups?filter=members%5Bvalue+eq+%22{uid}%22%5D&count=0");
+        assert_eq!(scim.get_ok(&q)["totalResults"], 3);
+        // Group ETags.
+        let g = scim.get_ok(&format!("/Groups/{}", gids[0]));
+        let res = scim.req(Method::GET, &format!("/Groups/{}", gids[0])).header("If-None-Match", g["meta"]["version"].as_str().unwrap()).send().unwrap();
+        assert_eq!(res.status(), 304);
+        let res = scim.req(Method::PUT, &format!("/Groups/{}", gids[0])).header("If-Match", "W/\"42\"").header("Content-Type", "application/scim+json").body(json!({"displayName": "X"}).to_string()).send().unwrap();
+        assert_scim_error(res, 412, None);
+        // Renaming onto another group's name: 409.
+        assert_scim_error(scim.put(&format!("/Groups/{}", gids[0]), &json!({"displayName": "team 2"})), 409, Some("uniqueness"));
+    }
 }
