@@ -887,6 +887,11 @@ mod tests {
         assert!(plan.contains("USING INDEX users_org_user_name"), "{plan}");
         let plan = sqlite_plan(r#"externalId eq "abc""#);
         assert!(plan.contains("USING INDEX users_org_external_id"), "{plan}");
+        let plan = sqlite_plan(r#"displayName eq "Ann Lee""#);
+        assert!(
+            plan.contains("USING INDEX users_org_display_name"),
+            "{plan}"
+        );
         let plan = sqlite_plan(r#"emails.value eq "a@x.com""#);
         assert!(
             plan.contains("user_emails") && !plan.contains("SCAN user_emails"),

@@ -32,5 +32,8 @@ CREATE TABLE user_emails (
 );
 CREATE INDEX user_emails_org_value ON user_emails(organization_id, value_lower);
 
+-- Users' displayName filters compare lower-cased (displayName is caseExact=false).
+CREATE INDEX users_org_display_name ON users(organization_id, lower(display_name));
+
 CREATE UNIQUE INDEX groups_org_display_name_unique ON groups(organization_id, display_name_lower);
 CREATE INDEX groups_org_external_id ON groups(organization_id, external_id);
