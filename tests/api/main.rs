@@ -16,6 +16,7 @@ mod concurrency;
 mod health;
 mod scim_directories;
 mod scim_discovery;
+mod scim_filter_equivalence;
 mod scim_groups;
 mod scim_query;
 mod scim_support;
