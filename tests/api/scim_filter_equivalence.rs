@@ -124,4 +124,33 @@ backend_tests! {
         }
         assert!(checked > 250, "{checked}");
     }
+    fn group_filters_agree_with_the_evaluator(app) {
+        let scim = directory(&app, "acme");
+        let a = scim.create_user("a@x.test")["id"].as_str().unwrap().to_owned();
+        let b = scim.create_user("b@x.test")["id"].as_str().unwrap().to_owned();
+        for (name, ext, members) in [("Admins", Some("E-1"), vec![a.clone()]), ("admins-eu", None, vec![a.clone(), b.clone()]), ("Sales", Some("e-2"), vec![])] {
+            let mut body = json!({"displayName": name, "members": members.iter().map(|m| json!({"value": m})).collect::<Vec<_>>()});
+            if let Some(e) = ext { body["externalId"] = json!(e); }
+            assert_eq!(scim.post("/Groups", &body).status(), 201);
+        }
+        let groups = scim.get_ok("/Groups?count=200")["Resources"].as_array().unwrap().clone();
+        let mut filters: Vec<String> = Vec::new();
+        for (attr, values) in [("displayName", vec!["admins", "ADMINS-EU", "s", "eu"]), ("externalId", vec!["E-1", "e-1", "e"]), ("members.value", vec![a.as_str(), b.as_str()])] {
+            filters.push(format!("{attr} pr"));
+            for v in values {
+                for op in ["eq", "ne", "co", "sw", "ew", "gt", "le"] {
+                    filters.push(format!("{attr} {op} \"{v}\""));
+                }
+            }
+        }
+        filters.push(format!("members[value eq \"{b}\"] or displayName eq \"sales\""));
+        filters.push(format!("not (members[value eq \"{a}\"])"));
+        for f in filters {
+            let parsed = parse_filter(ResourceType::Group, &f).unwrap();
+            let expected: BTreeSet<String> = groups.iter().filter(|g| matches(&parsed, g)).map(|g| g["id"].as_str().unwrap().to_owned()).collect();
+            let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("filter", &f).finish();
+            let got = ids(&scim.get_ok(&format!("/Groups?{q}")));
+            assert_eq!(got, expected, "filter {f}");
+        }
+    }
 }
