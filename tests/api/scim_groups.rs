@@ -139,4 +139,21 @@ backend_tests! {
         assert_eq!(scim.delete(&format!("/Users/{b}")).status(), 204);
         assert!(member_values(&scim.get_ok(&path)).is_empty());
     }
+
+    fn concurrent_member_adds_never_fail_hard(app) {
+        let scim = directory(&app, "acme");
+        let u = scim.create_user("m@acme.test")["id"].as_str().unwrap().to_owned();
+        let g: Value = scim.post("/Groups", &json!({"displayName": "Race"})).json().unwrap();
+        let path = format!("/Groups/{}", g["id"].as_str().unwrap());
+        let body = with_ids("entra/group_add_members.json", &[("f648f8d5ea4e4cd38e9c", &u)]);
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8).map(|_| s.spawn(|| scim.patch(&path, &body).status().as_u16())).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(statuses.iter().all(|s| *s == 204 || *s == 409), "{statuses:?}");
+        assert!(statuses.contains(&204));
+        assert_eq!(member_values(&scim.get_ok(&path)), vec![u.clone()]);
+        let added = app.events().into_iter().filter(|e| e["type"] == "group.member_added").count();
+        assert_eq!(added, 1);
+    }
 }

@@ -101,6 +101,11 @@ impl ServiceError {
     fn to_scim(&self) -> ScimError {
         match self {
             ServiceError::Scim(e) => e.clone(),
+            // A constraint hit no code path expected (two requests racing on the same
+            // membership row, say): the request conflicted with another; it may retry.
+            ServiceError::Store(StoreError::UniqueViolation(_)) => {
+                ScimError::uniqueness("the request conflicts with a concurrent change; retry it")
+            }
             ServiceError::Store(StoreError::Db(DbError::Pool(p)))
             | ServiceError::Db(DbError::Pool(p)) => internal(p, true),
             other => internal(other, false),
