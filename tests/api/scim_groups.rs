@@ -157,3 +157,55 @@ backend_tests! {
         assert_eq!(added, 1);
     }
 }
+
+/// Measures a one-member PATCH on a small and on a large group (run with
+/// `cargo nextest run --run-ignored only member_patch_cost`); prints the timings.
+#[test]
+#[ignore]
+fn member_patch_cost_is_independent_of_group_size() {
+    use crate::support::{Backend, TestApp};
+    let backend = if crate::support::postgres_url().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let app = TestApp::builder(backend).start().unwrap();
+    let scim = directory(&app, "acme");
+    let n: usize = std::env::var("MEMBERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let ids: Vec<String> = (0..n + 2)
+        .map(|i| {
+            let res = scim.post("/Users", &json!({"userName": format!("u{i}@acme.test")}));
+            res.json::<Value>().unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let members = |r: &[String]| r.iter().map(|m| json!({"value": m})).collect::<Vec<_>>();
+    let small: Value = scim
+        .post(
+            "/Groups",
+            &json!({"displayName": "small", "members": members(&ids[..5])}),
+        )
+        .json()
+        .unwrap();
+    let large: Value = scim
+        .post(
+            "/Groups",
+            &json!({"displayName": "large", "members": members(&ids[..n])}),
+        )
+        .json()
+        .unwrap();
+    let time = |g: &Value, user: &str| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]});
+        let start = std::time::Instant::now();
+        let res = scim.patch(&format!("/Groups/{}", g["id"].as_str().unwrap()), &body);
+        assert_eq!(res.status(), 204);
+        start.elapsed()
+    };
+    let (s, l) = (time(&small, &ids[n]), time(&large, &ids[n + 1]));
+    eprintln!("{backend:?}: add one member to a 5-member group {s:?}, to a {n}-member group {l:?}");
+}
