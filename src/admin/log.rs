@@ -47,7 +47,7 @@ async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let after = q.after.unwrap_or(0);
-    let items = feed::list_events(&app, after, q.organization, limit(q.limit)?).await?;
+    let items = feed::list_events(&app, after, q.organization, Vec::new(), limit(q.limit)?).await?;
     let next = items.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
 }

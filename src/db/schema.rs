@@ -158,6 +158,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        organization_id -> Nullable<Text>,
+        event_types -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        enabled -> Bool,
+        cursor_seq -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(groups -> organizations (organization_id));
@@ -167,6 +201,7 @@ diesel::joinable!(role_assignments -> roles (role_id));
 diesel::joinable!(role_assignments -> users (user_id));
 diesel::joinable!(roles -> organizations (organization_id));
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -181,4 +216,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     role_assignments,
     roles,
     users,
+    webhook_deliveries,
+    webhook_endpoints,
 );

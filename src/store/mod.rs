@@ -7,6 +7,7 @@ pub mod domains;
 pub mod events;
 pub mod orgs;
 pub mod roles;
+pub mod webhooks;
 
 /// Store failures, classified so domain code can react to constraint violations
 /// (the schema holds the invariants; code handles the error instead of checking first).

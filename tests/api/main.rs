@@ -15,3 +15,4 @@ mod cli;
 mod concurrency;
 mod health;
 mod shutdown;
+mod webhooks;
