@@ -25,8 +25,9 @@ use crate::store::events::{find_event_by_seq, list_events_after};
 use crate::store::webhooks::{self, AttemptOutcome, Delivery, Endpoint};
 use crate::store::StoreError;
 
-/// How long a worker holds an endpoint per tick; renewed every tick.
-const LEASE_SECS: i64 = 60;
+/// How long a worker holds an endpoint; renewed before every send (each bounded by
+/// `SEND_TIMEOUT`), so a crashed worker's endpoints resume elsewhere within this time.
+const LEASE_SECS: i64 = 15;
 /// At most this many sends per endpoint per tick (bounded well inside the lease).
 const SENDS_PER_TICK: i64 = 10;
 const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(5);
@@ -120,7 +121,7 @@ async fn tick(
             .await?;
         let Some(endpoint) = endpoint else { continue };
         enqueue_new_events(app, &endpoint).await?;
-        send_due(app, client, &endpoint, settings).await?;
+        send_due(app, client, &endpoint, owner, settings).await?;
     }
     Ok(())
 }
@@ -156,6 +157,7 @@ async fn send_due(
     app: &AppState,
     client: &reqwest::Client,
     endpoint: &Endpoint,
+    owner: &str,
     settings: DeliverySettings,
 ) -> Result<(), StoreError> {
     let (id, now) = (endpoint.id.clone(), app.now());
@@ -164,6 +166,9 @@ async fn send_due(
         .read(move |conn| webhooks::due_deliveries(conn, &id, now.naive_utc(), SENDS_PER_TICK))
         .await?;
     for delivery in due {
+        if !renew_lease(app, &endpoint.id, owner).await? {
+            return Ok(());
+        }
         let seq = delivery.event_seq;
         let event = app
             .db
@@ -192,6 +197,17 @@ async fn send_due(
             .await?;
     }
     Ok(())
+}
+
+/// Extends this worker's lease; false when another worker has taken the endpoint.
+async fn renew_lease(app: &AppState, endpoint_id: &str, owner: &str) -> Result<bool, StoreError> {
+    let (id, owner, now) = (endpoint_id.to_owned(), owner.to_owned(), app.now());
+    app.db
+        .write(move |conn| {
+            let until = (now + Duration::seconds(LEASE_SECS)).naive_utc();
+            webhooks::claim_endpoint(conn, &id, &owner, now.naive_utc(), until)
+        })
+        .await
 }
 
 type Outcome = (&'static str, Option<i32>, Option<String>, DateTime<Utc>);

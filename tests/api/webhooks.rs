@@ -177,3 +177,82 @@ backend_tests! {
         assert_eq!(subjects.len(), 40, "each event exactly once");
     }
 }
+
+/// Crash the real binary (SIGKILL) while deliveries are pending and being retried,
+/// restart it on the same database: every event still reaches the receiver.
+fn crash_mid_delivery_loses_no_event(database_url: &str) {
+    const KEY: &str = "webhook-crash-test-admin-key-0123456789";
+    let fast = [
+        ("PROVISIOND_WEBHOOK_POLL_INTERVAL_MS", "50"),
+        ("PROVISIOND_WEBHOOK_INITIAL_BACKOFF_MS", "200"),
+    ];
+    let receiver = Receiver::start(5);
+    let server = crate::support::process::ServerProcess::start_with(database_url, KEY, &fast);
+    let client = reqwest::blocking::Client::new();
+    let post = |server: &crate::support::process::ServerProcess, path: &str, body: Value| {
+        let res = client
+            .post(server.url(path))
+            .bearer_auth(KEY)
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 201, "{path}");
+    };
+    post(
+        &server,
+        "/admin/v1/webhooks",
+        json!({"url": receiver.url(), "event_types": ["organization.created"]}),
+    );
+    for i in 0..10 {
+        post(
+            &server,
+            "/admin/v1/organizations",
+            json!({"name": format!("o{i}"), "slug": format!("o{i}")}),
+        );
+    }
+    // Crash while the receiver is still refusing (5 failures to go through).
+    server.crash();
+    let server = crate::support::process::ServerProcess::start_with(database_url, KEY, &fast);
+    for i in 10..15 {
+        post(
+            &server,
+            "/admin/v1/organizations",
+            json!({"name": format!("o{i}"), "slug": format!("o{i}")}),
+        );
+    }
+    let got = receiver.wait_for("all 15 events", |r| {
+        r.iter()
+            .map(|d| d.json()["id"].as_str().unwrap().to_owned())
+            .collect::<HashSet<_>>()
+            .len()
+            == 15
+    });
+    let slugs: HashSet<String> = got
+        .iter()
+        .map(|d| {
+            d.json()["data"]["organization"]["slug"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(slugs.len(), 15);
+    drop(server);
+}
+
+#[test]
+fn crash_mid_delivery_loses_no_event_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    crash_mid_delivery_loses_no_event(&dir.path().join("p.db").to_string_lossy());
+}
+
+#[test]
+fn crash_mid_delivery_loses_no_event_postgres() {
+    let Some(server) = crate::support::postgres_url() else {
+        crate::support::note_postgres_skipped();
+        return;
+    };
+    let db = crate::support::pg::TestDatabase::create(&server);
+    crash_mid_delivery_loses_no_event(&db.url);
+    db.drop_database();
+}
