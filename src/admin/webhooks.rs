@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::auth::AdminAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -101,13 +101,7 @@ async fn deliveries(
     id: web::Path<String>,
     q: web::Query<Limit>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Validation {
-            field: "limit".into(),
-            message: "must be between 1 and 1000".into(),
-        });
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let items = webhooks::list_deliveries(&app, id.into_inner(), limit).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }

@@ -7,6 +7,7 @@ use super::feed;
 use crate::admin::auth::AppAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::extract::page_limit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").route("/events", web::get().to(events)));
@@ -33,13 +34,7 @@ async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Validation {
-            field: "limit".into(),
-            message: "must be between 1 and 1000".into(),
-        });
-    }
+    let limit = page_limit(q.limit, 100, 1000)?;
     let types: Vec<String> = q
         .types
         .iter()
