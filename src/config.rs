@@ -42,6 +42,12 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
+    /// How often the webhook worker looks for new events and due retries.
+    pub webhook_poll_interval_ms: u64,
+    /// First retry delay of a failed webhook delivery (doubling, capped at an hour).
+    pub webhook_initial_backoff_ms: u64,
+    /// How long a failing delivery is retried before it is marked failed.
+    pub webhook_retry_window_hours: u64,
 }
 
 impl Default for Config {
@@ -59,6 +65,9 @@ impl Default for Config {
             dns_server: None,
             shutdown_timeout_secs: 30,
             workers: 0,
+            webhook_poll_interval_ms: 1000,
+            webhook_initial_backoff_ms: 5000,
+            webhook_retry_window_hours: 72,
         }
     }
 }
@@ -79,6 +88,9 @@ pub struct ConfigLayer {
     pub dns_server: Option<String>,
     pub shutdown_timeout_secs: Option<u64>,
     pub workers: Option<usize>,
+    pub webhook_poll_interval_ms: Option<u64>,
+    pub webhook_initial_backoff_ms: Option<u64>,
+    pub webhook_retry_window_hours: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +192,18 @@ impl Config {
                 get("PROVISIOND_SHUTDOWN_TIMEOUT_SECS"),
             )?,
             workers: parse("PROVISIOND_WORKERS", get("PROVISIOND_WORKERS"))?,
+            webhook_poll_interval_ms: parse(
+                "PROVISIOND_WEBHOOK_POLL_INTERVAL_MS",
+                get("PROVISIOND_WEBHOOK_POLL_INTERVAL_MS"),
+            )?,
+            webhook_initial_backoff_ms: parse(
+                "PROVISIOND_WEBHOOK_INITIAL_BACKOFF_MS",
+                get("PROVISIOND_WEBHOOK_INITIAL_BACKOFF_MS"),
+            )?,
+            webhook_retry_window_hours: parse(
+                "PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS",
+                get("PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS"),
+            )?,
         })
     }
 
@@ -197,6 +221,9 @@ impl Config {
             dns_server,
             shutdown_timeout_secs,
             workers,
+            webhook_poll_interval_ms,
+            webhook_initial_backoff_ms,
+            webhook_retry_window_hours,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -208,6 +235,15 @@ impl Config {
         set(&mut self.allowed_redirect_uris, allowed_redirect_uris);
         set(&mut self.shutdown_timeout_secs, shutdown_timeout_secs);
         set(&mut self.workers, workers);
+        set(&mut self.webhook_poll_interval_ms, webhook_poll_interval_ms);
+        set(
+            &mut self.webhook_initial_backoff_ms,
+            webhook_initial_backoff_ms,
+        );
+        set(
+            &mut self.webhook_retry_window_hours,
+            webhook_retry_window_hours,
+        );
         if bootstrap_admin_key.is_some() {
             self.bootstrap_admin_key = bootstrap_admin_key;
         }
@@ -253,6 +289,18 @@ impl Config {
                     message: "must be at least 24 characters".into(),
                 });
             }
+        }
+        if self.webhook_retry_window_hours < 24 {
+            return Err(ConfigError::Invalid {
+                key: "webhook_retry_window_hours",
+                message: "must be at least 24".into(),
+            });
+        }
+        if self.webhook_poll_interval_ms == 0 {
+            return Err(ConfigError::Invalid {
+                key: "webhook_poll_interval_ms",
+                message: "must be at least 1".into(),
+            });
         }
         if let Some(server) = &self.dns_server {
             if server.parse::<std::net::SocketAddr>().is_err() {

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::db::DbError;
+use crate::lifecycle::webhooks::WebhookError;
 use crate::store::StoreError;
 use crate::tenancy::TenancyError;
 
@@ -147,6 +148,20 @@ impl From<TenancyError> for ApiError {
             },
             TenancyError::Store(s) => s.into(),
             TenancyError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(e: WebhookError) -> Self {
+        match e {
+            WebhookError::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            WebhookError::Invalid { field, message } => ApiError::Validation {
+                field: field.to_owned(),
+                message,
+            },
+            WebhookError::Store(s) => s.into(),
+            WebhookError::Db(d) => d.into(),
         }
     }
 }

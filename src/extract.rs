@@ -22,6 +22,19 @@ impl<T> ApiJson<T> {
     }
 }
 
+/// A page size from a query string: `default` when absent, else it must be in `1..=max`.
+pub fn page_limit(value: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let limit = value.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::Validation {
+            field: "limit".into(),
+            message: format!("must be between 1 and {max}"),
+        })
+    }
+}
+
 /// Parses a JSON body into `T`, naming the field at fault.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {

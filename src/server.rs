@@ -14,9 +14,10 @@ use crate::config::Config;
 use crate::db::{migrations, Database, DbError};
 use crate::dns::{DnsError, HickoryTxtResolver, TxtResolver};
 use crate::error::ApiError;
+use crate::lifecycle::delivery::{self, DeliverySettings};
 use crate::metrics::Metrics;
 use crate::tenancy::{api_keys::bootstrap_admin_key, TenancyError};
-use crate::{admin, health, observe};
+use crate::{admin, health, lifecycle, observe};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -100,7 +101,8 @@ pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .service(health::readyz)
             .service(health::metrics)
             .configure(admin::routes)
-            .configure(crate::scim::http::routes);
+            .configure(crate::scim::http::routes)
+            .configure(lifecycle::http::routes);
     }
 }
 
@@ -109,7 +111,9 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::NotFound(format!("route {} {}", req.method(), req.path())).error_response()
 }
 
-/// Binds the listener and returns the running server (not yet awaited) and its address.
+/// Binds the listener, starts the webhook delivery worker on the current runtime, and
+/// returns the running server (not yet awaited) and its address. Call from inside the
+/// actix system (the worker is spawned on it and ends with it).
 pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
     let listen = state.config.listen.clone();
     let listener = TcpListener::bind(&listen).map_err(|source| StartError::Bind {
@@ -122,6 +126,16 @@ pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
     })?;
     let workers = state.config.workers;
     let shutdown = state.config.shutdown_timeout_secs;
+    let settings = DeliverySettings {
+        poll_interval: std::time::Duration::from_millis(state.config.webhook_poll_interval_ms),
+        initial_backoff: chrono::Duration::milliseconds(
+            i64::try_from(state.config.webhook_initial_backoff_ms).unwrap_or(i64::MAX),
+        ),
+        retry_window: chrono::Duration::hours(
+            i64::try_from(state.config.webhook_retry_window_hours).unwrap_or(i64::MAX),
+        ),
+    };
+    actix_web::rt::spawn(delivery::run(state.clone(), settings));
     let routes = configure(state);
     let mut server = HttpServer::new(move || {
         App::new()

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::auth::AdminAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::extract::page_limit;
 use crate::lifecycle::feed;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,18 +29,6 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-fn limit(value: Option<i64>) -> Result<i64, ApiError> {
-    let limit = value.unwrap_or(100);
-    if (1..=1000).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::Validation {
-            field: "limit".into(),
-            message: "must be between 1 and 1000".into(),
-        })
-    }
-}
-
 async fn events(
     app: web::Data<AppState>,
     _auth: AdminAuth,
@@ -47,7 +36,14 @@ async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let after = q.after.unwrap_or(0);
-    let items = feed::list_events(&app, after, q.organization, limit(q.limit)?).await?;
+    let items = feed::list_events(
+        &app,
+        after,
+        q.organization,
+        Vec::new(),
+        page_limit(q.limit, 100, 1000)?,
+    )
+    .await?;
     let next = items.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
 }
@@ -57,6 +53,6 @@ async fn audit(
     _auth: AdminAuth,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = feed::list_audit(&app, limit(q.limit)?).await?;
+    let items = feed::list_audit(&app, page_limit(q.limit, 100, 1000)?).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }

@@ -1,5 +1,5 @@
 //! The admin API under `/admin/v1`: organizations (with JIT settings), domains, roles,
-//! API keys, and read access to the event log and audit trail. Handlers are thin: extract,
+//! API keys, webhook endpoints, and read access to the event log and audit trail. Handlers are thin: extract,
 //! authenticate, call `tenancy`, map the result.
 
 pub mod api_keys;
@@ -9,6 +9,7 @@ pub mod log;
 pub mod organizations;
 pub mod roles;
 pub mod scim_directories;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(roles::routes)
             .configure(scim_directories::routes)
             .configure(api_keys::routes)
-            .configure(log::routes),
+            .configure(log::routes)
+            .configure(webhooks::routes),
     );
 }

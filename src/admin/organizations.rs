@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::auth::AdminAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{page_limit, ApiJson};
 use crate::tenancy::organizations::{self as orgs, CreateOrganization, UpdateOrganization};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -47,13 +47,7 @@ async fn list(
     page: web::Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.into_inner();
-    let limit = page.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::Validation {
-            field: "limit".into(),
-            message: "must be between 1 and 500".into(),
-        });
-    }
+    let limit = page_limit(page.limit, 100, 500)?;
     let items = orgs::list_organizations(&app, page.after, limit).await?;
     let next = (items.len() as i64 == limit)
         .then(|| items.last().map(|o| o.id.clone()))

@@ -159,6 +159,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_seq -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        organization_id -> Nullable<Text>,
+        event_types -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        enabled -> Bool,
+        cursor_seq -> BigInt,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     scim_directories (id) {
         id -> Text,
         organization_id -> Text,
@@ -202,6 +236,7 @@ diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(scim_directories -> organizations (organization_id));
 diesel::joinable!(scim_tokens -> scim_directories (directory_id));
 diesel::joinable!(user_emails -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -219,4 +254,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     scim_tokens,
     user_emails,
     users,
+    webhook_deliveries,
+    webhook_endpoints,
 );

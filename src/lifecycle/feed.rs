@@ -75,11 +75,12 @@ pub async fn list_events(
     app: &AppState,
     after: i64,
     organization_id: Option<String>,
+    types: Vec<String>,
     limit: i64,
 ) -> Result<Vec<EventView>, StoreError> {
     app.db
         .read(move |conn| {
-            list_events_after(conn, after, organization_id.as_deref(), limit)?
+            list_events_after(conn, after, organization_id.as_deref(), &types, limit)?
                 .into_iter()
                 .map(EventView::try_from)
                 .collect()

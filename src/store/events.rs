@@ -62,11 +62,13 @@ pub fn append_event(conn: &mut DbConn, new: &NewEvent<'_>) -> StoreResult<i64> {
     Ok(seq)
 }
 
-/// Events with `seq > after`, oldest first, optionally for one organization.
+/// Events with `seq > after`, oldest first, optionally for one organization and only of
+/// the given types (all types when `types` is empty).
 pub fn list_events_after(
     conn: &mut DbConn,
     after: i64,
     organization_id: Option<&str>,
+    types: &[String],
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
     let mut query = events::table
@@ -78,5 +80,17 @@ pub fn list_events_after(
     if let Some(org) = organization_id {
         query = query.filter(events::organization_id.eq(org.to_owned()));
     }
+    if !types.is_empty() {
+        query = query.filter(events::event_type.eq_any(types.to_vec()));
+    }
     Ok(query.load(conn)?)
+}
+
+/// One event by its sequence number.
+pub fn find_event_by_seq(conn: &mut DbConn, seq: i64) -> StoreResult<Option<Event>> {
+    Ok(events::table
+        .find(seq)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?)
 }

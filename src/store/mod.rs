@@ -11,6 +11,7 @@ pub mod roles;
 pub mod scim_directories;
 pub mod scim_query;
 pub mod users;
+pub mod webhooks;
 
 /// Store failures, classified so domain code can react to constraint violations
 /// (the schema holds the invariants; code handles the error instead of checking first).

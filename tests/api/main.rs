@@ -22,3 +22,4 @@ mod scim_query;
 mod scim_support;
 mod scim_users;
 mod shutdown;
+mod webhooks;

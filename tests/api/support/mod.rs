@@ -5,6 +5,7 @@
 pub mod dns;
 pub mod pg;
 pub mod process;
+pub mod receiver;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -62,6 +63,12 @@ pub struct TestAppBuilder {
 }
 
 impl TestAppBuilder {
+    /// Webhook worker timing for tests: poll every 50 ms, first retry after 100 ms.
+    fn webhook_timing(layer: &mut ConfigLayer) {
+        layer.webhook_poll_interval_ms = Some(50);
+        layer.webhook_initial_backoff_ms = Some(100);
+    }
+
     pub fn dns(mut self, dns: Arc<dyn TxtResolver>) -> Self {
         self.dns = Some(dns);
         self
@@ -109,6 +116,8 @@ impl TestAppBuilder {
             shutdown_timeout_secs: Some(1),
             ..ConfigLayer::default()
         };
+        let mut layer = layer;
+        Self::webhook_timing(&mut layer);
         let config = Config::load(None, &Default::default(), layer).unwrap();
         let state = server::build_state(config, None, None, self.dns).unwrap();
         server::bootstrap(&state).unwrap();

@@ -33,8 +33,14 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `provisiond serve` and waits until `/healthz` answers.
     pub fn start(database_url: &str, admin_key: &str) -> ServerProcess {
+        Self::start_with(database_url, admin_key, &[])
+    }
+
+    /// Like [`ServerProcess::start`], with extra environment variables.
+    pub fn start_with(database_url: &str, admin_key: &str, env: &[(&str, &str)]) -> ServerProcess {
         let port = free_port();
         let child = command(database_url)
+            .envs(env.iter().copied())
             .env("PROVISIOND_LISTEN", format!("127.0.0.1:{port}"))
             .env("PROVISIOND_BOOTSTRAP_ADMIN_KEY", admin_key)
             .env("PROVISIOND_SHUTDOWN_TIMEOUT_SECS", "20")
@@ -79,6 +85,14 @@ impl ServerProcess {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl ServerProcess {
+    /// Kills this child (by its PID) with SIGKILL: a crash, no graceful shutdown.
+    pub fn crash(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,0 +1,117 @@
+//! `/admin/v1/webhooks`: endpoints (create, list, read, update, delete), secret rotation,
+//! the delivery log and manual redelivery.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::AdminAuth;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{page_limit, ApiJson};
+use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/webhooks")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/webhooks/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .service(web::resource("/webhooks/{id}/rotate-secret").route(web::post().to(rotate)))
+    .service(web::resource("/webhooks/{id}/deliveries").route(web::get().to(deliveries)))
+    .service(
+        web::resource("/webhooks/{id}/deliveries/{delivery}/redeliver")
+            .route(web::post().to(redeliver)),
+    );
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub limit: Option<i64>,
+}
+
+async fn create(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    body: ApiJson<CreateEndpoint>,
+) -> Result<HttpResponse, ApiError> {
+    let created =
+        webhooks::create_endpoint(&app, &auth.actor, auth.request_id, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list(app: web::Data<AppState>, _auth: AdminAuth) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "data": webhooks::list_endpoints(&app).await? })))
+}
+
+async fn get(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(webhooks::get_endpoint(&app, id.into_inner()).await?))
+}
+
+async fn update(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    id: web::Path<String>,
+    body: ApiJson<UpdateEndpoint>,
+) -> Result<HttpResponse, ApiError> {
+    let view = webhooks::update_endpoint(
+        &app,
+        &auth.actor,
+        auth.request_id,
+        id.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn delete(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    webhooks::delete_endpoint(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn rotate(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let rotated =
+        webhooks::rotate_secret(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(rotated))
+}
+
+async fn deliveries(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    id: web::Path<String>,
+    q: web::Query<Limit>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_limit(q.limit, 100, 1000)?;
+    let items = webhooks::list_deliveries(&app, id.into_inner(), limit).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+}
+
+async fn redeliver(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, delivery) = path.into_inner();
+    let view = webhooks::redeliver(&app, &auth.actor, auth.request_id, id, delivery).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
