@@ -237,11 +237,25 @@ fn attr_keys(attr: &ResolvedAttr) -> Vec<&'static str> {
 pub struct Translator {
     d: Dialect,
     depth: usize,
+    org: Option<String>,
 }
 
 impl Translator {
     pub fn new(d: Dialect) -> Self {
-        Translator { d, depth: 0 }
+        Translator {
+            d,
+            depth: 0,
+            org: None,
+        }
+    }
+
+    /// A translator for queries scoped to one organization: row relations (emails)
+    /// are then looked up through that organization's index.
+    pub fn for_org(d: Dialect, organization_id: &str) -> Self {
+        Translator {
+            org: Some(organization_id.to_owned()),
+            ..Translator::new(d)
+        }
     }
 
     /// The `WHERE` condition for `filter` on resources of type `rt`.
@@ -295,25 +309,36 @@ impl Translator {
             ));
         };
         match (rt, attr.extension_key(), attr.attr.name) {
+            // Uncorrelated `IN (SELECT …)` so the database starts from the matching
+            // rows (an index lookup for `eq`) instead of testing every user in turn.
             (ResourceType::User, None, "emails") => {
                 let cond = self.filter(Scope::EmailRow, inner)?;
-                Ok(exists_rows("user_emails ue", "ue.user_id = users.id", cond))
+                Ok(match &self.org {
+                    Some(org) => SqlCond::raw(
+                        "users.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.organization_id = ",
+                    )
+                    .bind(Piece::Text(org.clone()))
+                    .sql(" AND ")
+                    .append(cond)
+                    .sql(")"),
+                    None => exists_rows("user_emails ue", "ue.user_id = users.id", cond),
+                })
             }
             (ResourceType::User, None, "groups") => {
                 let cond = self.filter(Scope::MemberRow { of_user: true }, inner)?;
-                Ok(exists_rows(
-                    "group_members gm",
-                    "gm.user_id = users.id",
-                    cond,
-                ))
+                Ok(
+                    SqlCond::raw("users.id IN (SELECT gm.user_id FROM group_members gm WHERE ")
+                        .append(cond)
+                        .sql(")"),
+                )
             }
             (ResourceType::Group, None, "members") => {
                 let cond = self.filter(Scope::MemberRow { of_user: false }, inner)?;
-                Ok(exists_rows(
-                    "group_members gm",
-                    "gm.group_id = groups.id",
-                    cond,
-                ))
+                Ok(
+                    SqlCond::raw("groups.id IN (SELECT gm.group_id FROM group_members gm WHERE ")
+                        .append(cond)
+                        .sql(")"),
+                )
             }
             _ if attr.attr.multi_valued => {
                 let alias = self.next_alias();
@@ -454,7 +479,20 @@ impl Translator {
                 } else {
                     inner
                 };
-                return self.value_path(Scope::Root(rt), &bare, &inner);
+                let rows = self.value_path(Scope::Root(rt), &bare, &inner)?;
+                // A user JIT created carries its email in `users.email_lower` (indexed)
+                // and may have no `user_emails` rows; SCIM users have their primary email
+                // in both, so the alternative adds no false matches.
+                let is_email_value = name == "emails" && attr.sub.is_none_or(|s| s.name == "value");
+                if rt == ResourceType::User && is_email_value {
+                    let column = col("users.email_lower", Kind::Text { lowered: true }, false);
+                    return Ok(SqlCond::raw("(")
+                        .append(rows)
+                        .sql(" OR ")
+                        .append(compare(d, &column, leaf)?)
+                        .sql(")"));
+                }
+                return Ok(rows);
             }
             _ => {}
         }

@@ -86,7 +86,7 @@ fn sqlite_plan(filter: &str) -> String {
     let db = crate::db::Database::connect(&url, 1).unwrap();
     crate::db::migrations::run_pending(&db).unwrap();
     let mut conn = db.get().unwrap();
-    let cond = Translator::new(Dialect::Sqlite)
+    let cond = Translator::for_org(Dialect::Sqlite, "o")
         .translate(
             ResourceType::User,
             &parse_filter(ResourceType::User, filter).unwrap(),
@@ -123,7 +123,9 @@ fn user_name_and_email_filters_are_index_lookups() {
     );
     let plan = sqlite_plan(r#"emails.value eq "a@x.com""#);
     assert!(
-        plan.contains("user_emails") && !plan.contains("SCAN user_emails"),
+        plan.contains("user_emails")
+            && !plan.contains("SCAN user_emails")
+            && !plan.contains("SCAN users"),
         "{plan}"
     );
 }

@@ -334,7 +334,7 @@ pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Va
             let d = Dialect::of(conn);
             let org = &caller.auth.organization_id;
             let cond = match &query.filter {
-                Some(f) => Some(Translator::new(d).translate(RT, f)?),
+                Some(f) => Some(Translator::for_org(d, org).translate(RT, f)?),
                 None => None,
             };
             let total = store::count_users(conn, org, cond.clone())?;
