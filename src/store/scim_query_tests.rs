@@ -34,6 +34,8 @@ fn indexed_attributes_use_columns() {
         s.contains("user_emails ue") && s.contains("ue.value_lower = ?"),
         "{s}"
     );
+    // A JIT-created user has its email only in the indexed profile column.
+    assert!(s.contains("OR users.email_lower = ?"), "{s}");
     let s = sql(
         Dialect::Sqlite,
         ResourceType::Group,
