@@ -4,7 +4,7 @@
 //! parses that file, so the example cannot drift from the struct).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -42,6 +42,11 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads (0 = one per core).
     pub workers: usize,
+    /// PEM file of the server-wide SAML SP private key (with `saml_sp_cert`); when both
+    /// are unset a key pair is generated at first need and kept in the database.
+    pub saml_sp_key: Option<PathBuf>,
+    /// PEM file of the certificate for `saml_sp_key`.
+    pub saml_sp_cert: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -59,6 +64,8 @@ impl Default for Config {
             dns_server: None,
             shutdown_timeout_secs: 30,
             workers: 0,
+            saml_sp_key: None,
+            saml_sp_cert: None,
         }
     }
 }
@@ -79,6 +86,8 @@ pub struct ConfigLayer {
     pub dns_server: Option<String>,
     pub shutdown_timeout_secs: Option<u64>,
     pub workers: Option<usize>,
+    pub saml_sp_key: Option<PathBuf>,
+    pub saml_sp_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +189,8 @@ impl Config {
                 get("PROVISIOND_SHUTDOWN_TIMEOUT_SECS"),
             )?,
             workers: parse("PROVISIOND_WORKERS", get("PROVISIOND_WORKERS"))?,
+            saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
+            saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
         })
     }
 
@@ -197,6 +208,8 @@ impl Config {
             dns_server,
             shutdown_timeout_secs,
             workers,
+            saml_sp_key,
+            saml_sp_cert,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -213,6 +226,12 @@ impl Config {
         }
         if dns_server.is_some() {
             self.dns_server = dns_server;
+        }
+        if saml_sp_key.is_some() {
+            self.saml_sp_key = saml_sp_key;
+        }
+        if saml_sp_cert.is_some() {
+            self.saml_sp_cert = saml_sp_cert;
         }
     }
 
@@ -253,6 +272,12 @@ impl Config {
                     message: "must be at least 24 characters".into(),
                 });
             }
+        }
+        if self.saml_sp_key.is_some() != self.saml_sp_cert.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "saml_sp_key",
+                message: "saml_sp_key and saml_sp_cert must be set together".into(),
+            });
         }
         if let Some(server) = &self.dns_server {
             if server.parse::<std::net::SocketAddr>().is_err() {
@@ -330,6 +355,19 @@ mod tests {
         assert!(err.to_string().contains("PROVISIOND_DB_POOL_SIZE"), "{err}");
         let e = env(&[("PROVISIOND_LISTEN", "nowhere")]);
         assert!(Config::load(None, &e, ConfigLayer::default()).is_err());
+    }
+
+    #[test]
+    fn sp_key_files_come_in_pairs() {
+        let e = env(&[("PROVISIOND_SAML_SP_KEY", "/k.pem")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("saml_sp_cert"), "{err}");
+        let e = env(&[
+            ("PROVISIOND_SAML_SP_KEY", "/k.pem"),
+            ("PROVISIOND_SAML_SP_CERT", "/c.pem"),
+        ]);
+        let c = Config::load(None, &e, ConfigLayer::default()).unwrap();
+        assert_eq!(c.saml_sp_cert.as_deref(), Some(Path::new("/c.pem")));
     }
 
     #[test]

@@ -3,10 +3,14 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod authn_requests;
 pub mod domains;
 pub mod events;
 pub mod orgs;
+pub mod replay;
 pub mod roles;
+pub mod saml_connections;
+pub mod sp_keys;
 
 /// Store failures, classified so domain code can react to constraint violations
 /// (the schema holds the invariants; code handles the error instead of checking first).
