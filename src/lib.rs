@@ -20,5 +20,7 @@ pub mod observe;
 pub mod saml;
 pub mod scim;
 pub mod server;
+pub mod sso;
+pub mod sso_http;
 pub mod store;
 pub mod tenancy;

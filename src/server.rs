@@ -99,7 +99,8 @@ pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .service(health::healthz)
             .service(health::readyz)
             .service(health::metrics)
-            .configure(admin::routes);
+            .configure(admin::routes)
+            .configure(crate::sso_http::routes);
     }
 }
 

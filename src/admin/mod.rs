@@ -8,6 +8,7 @@ pub mod domains;
 pub mod log;
 pub mod organizations;
 pub mod roles;
+pub mod saml_connections;
 
 use actix_web::web;
 
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(organizations::routes)
             .configure(domains::routes)
             .configure(roles::routes)
+            .configure(saml_connections::routes)
             .configure(api_keys::routes)
             .configure(log::routes),
     );

@@ -14,4 +14,8 @@ mod admin_roles;
 mod cli;
 mod concurrency;
 mod health;
+mod saml_connections;
+mod saml_consume;
+mod saml_scale_out;
+mod saml_support;
 mod shutdown;
