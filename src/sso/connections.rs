@@ -13,7 +13,7 @@ use openssl::x509::X509;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
-use super::keys::sp_key_pair;
+use super::keys::{sp_key_pair, SpKeyPair};
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
@@ -26,6 +26,7 @@ use crate::store::saml_connections::{
     self as store, ConnectionCertificate, NewConnectionCertificate, NewSamlConnection,
     SamlConnection, SamlConnectionChanges,
 };
+use crate::store::sp_keys::{self, NewSpKey};
 use crate::store::StoreError;
 
 /// Keys `attribute_mapping` may set: provisiond's profile field → the IdP attribute Name.
@@ -67,6 +68,10 @@ pub struct CreateConnection {
     /// Defaults to the metadata's `WantAuthnRequestsSigned` (false without metadata).
     pub sign_authn_requests: Option<bool>,
     pub clock_skew_secs: Option<i32>,
+    /// A per-connection SP key pair (PEM, with `sp_certificate_pem`) overriding the
+    /// server-wide one for signing requests and decrypting assertions.
+    pub sp_private_key_pem: Option<String>,
+    pub sp_certificate_pem: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +93,9 @@ pub struct UpdateConnection {
     pub allow_sha1: Option<bool>,
     pub sign_authn_requests: Option<bool>,
     pub clock_skew_secs: Option<i32>,
+    /// Replaces the per-connection SP key pair (both fields together).
+    pub sp_private_key_pem: Option<String>,
+    pub sp_certificate_pem: Option<String>,
 }
 
 /// Distinguishes an explicit `null` (`Some(None)`) from an absent field (`None`).
@@ -118,6 +126,8 @@ pub struct ConnectionView {
     pub allow_sha1: bool,
     pub sign_authn_requests: bool,
     pub clock_skew_secs: i32,
+    /// `connection` when this connection has its own SP key pair, else `server`.
+    pub sp_key: &'static str,
     pub sp_entity_id: String,
     pub acs_url: String,
     pub metadata_url: String,
@@ -149,6 +159,7 @@ fn view(
     public_url: &str,
     c: SamlConnection,
     certs: Vec<ConnectionCertificate>,
+    own_sp_key: bool,
 ) -> Result<ConnectionView, StoreError> {
     let urls = SpUrls::new(public_url, &c.id);
     Ok(ConnectionView {
@@ -176,6 +187,7 @@ fn view(
         allow_sha1: c.allow_sha1,
         sign_authn_requests: c.sign_authn_requests,
         clock_skew_secs: c.clock_skew_secs,
+        sp_key: if own_sp_key { "connection" } else { "server" },
         sp_entity_id: urls.entity_id,
         acs_url: urls.acs_url,
         metadata_url: urls.metadata_url,
@@ -424,6 +436,70 @@ fn insert_certs(
     Ok(())
 }
 
+/// A per-connection SP key pair, both PEMs together; returned re-encoded.
+fn check_sp_key(
+    key: Option<&str>,
+    cert: Option<&str>,
+) -> Result<Option<(String, String)>, SsoError> {
+    let (key, cert) = match (key, cert) {
+        (None, None) => return Ok(None),
+        (Some(k), Some(c)) => (k, c),
+        (Some(_), None) => {
+            return Err(SsoError::invalid(
+                "sp_certificate_pem",
+                "required with sp_private_key_pem",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(SsoError::invalid(
+                "sp_private_key_pem",
+                "required with sp_certificate_pem",
+            ))
+        }
+    };
+    let k = openssl::pkey::PKey::private_key_from_pem(key.as_bytes())
+        .map_err(|_| SsoError::invalid("sp_private_key_pem", "not a PEM private key"))?;
+    if k.id() != Id::RSA || k.bits() < 2048 {
+        return Err(SsoError::invalid(
+            "sp_private_key_pem",
+            "must be an RSA key of at least 2048 bits (it signs redirect-binding requests)",
+        ));
+    }
+    let pair = SpKeyPair::from_pem(key.as_bytes(), cert.as_bytes())
+        .map_err(|e| SsoError::invalid("sp_certificate_pem", e.to_string()))?;
+    let enc = |r: Result<Vec<u8>, openssl::error::ErrorStack>, field: &str| {
+        r.map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|_| SsoError::invalid(field, "cannot encode"))
+    };
+    Ok(Some((
+        enc(pair.key.private_key_to_pem_pkcs8(), "sp_private_key_pem")?,
+        enc(pair.cert.to_pem(), "sp_certificate_pem")?,
+    )))
+}
+
+fn store_sp_key(
+    conn: &mut DbConn,
+    app: &AppState,
+    connection_id: &str,
+    pems: &(String, String),
+    now: NaiveDateTime,
+) -> Result<(), SsoError> {
+    sp_keys::delete_sp_key(conn, connection_id)?;
+    let id = app.ids.id();
+    sp_keys::insert_or_get_sp_key(
+        conn,
+        &NewSpKey {
+            id: &id,
+            scope: connection_id,
+            connection_id: Some(connection_id),
+            private_key_pem: &pems.0,
+            certificate_pem: &pems.1,
+            created_at: now,
+        },
+    )?;
+    Ok(())
+}
+
 fn entity_conflict(e: StoreError, entity_id: &str) -> SsoError {
     match e {
         StoreError::UniqueViolation(_) => SsoError::Conflict {
@@ -447,7 +523,8 @@ fn load_view(
     let c = store::find_connection_in_org(conn, org_id, id)?
         .ok_or(SsoError::NotFound("saml connection"))?;
     let certs = store::list_certificates(conn, &c.id)?;
-    Ok(view(public_url, c, certs)?)
+    let own = sp_keys::find_sp_key(conn, &c.id)?.is_some();
+    Ok(view(public_url, c, certs, own)?)
 }
 
 fn record(
@@ -489,6 +566,10 @@ pub async fn create_connection(
         .as_deref()
         .map(|u| check_url("default_redirect_uri", u))
         .transpose()?;
+    let sp_key = check_sp_key(
+        input.sp_private_key_pem.as_deref(),
+        input.sp_certificate_pem.as_deref(),
+    )?;
     let attribute_mapping = json!(input.attribute_mapping).to_string();
     let group_role_mapping = json!(input.group_role_mapping).to_string();
     let (app2, actor) = (app.clone(), actor.clone());
@@ -523,6 +604,9 @@ pub async fn create_connection(
             )
             .map_err(|e| entity_conflict(e, &idp.entity_id))?;
             insert_certs(conn, &app2, &id, &idp.certs, now)?;
+            if let Some(pems) = &sp_key {
+                store_sp_key(conn, &app2, &id, pems, now)?;
+            }
             let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
             record(conn, &ctx, "connection.created", &v)?;
             Ok(v)
@@ -541,7 +625,8 @@ pub async fn list_connections(
             let mut out = Vec::new();
             for c in store::list_connections(conn, &org.id)? {
                 let certs = store::list_certificates(conn, &c.id)?;
-                out.push(view(&public_url, c, certs)?);
+                let own = sp_keys::find_sp_key(conn, &c.id)?.is_some();
+                out.push(view(&public_url, c, certs, own)?);
             }
             Ok(out)
         })
@@ -599,6 +684,10 @@ pub async fn update_connection(
         check_attribute_mapping(m)?;
     }
     let skew = check_skew(input.clock_skew_secs)?;
+    let sp_key = check_sp_key(
+        input.sp_private_key_pem.as_deref(),
+        input.sp_certificate_pem.as_deref(),
+    )?;
     let redirect = match &input.default_redirect_uri {
         Some(Some(u)) => Some(Some(check_url("default_redirect_uri", u)?)),
         Some(None) => Some(None),
@@ -651,6 +740,9 @@ pub async fn update_connection(
             if let Some(certs) = new_certs {
                 store::delete_certificates(conn, &current.id)?;
                 insert_certs(conn, &app2, &current.id, &certs, now)?;
+            }
+            if let Some(pems) = &sp_key {
+                store_sp_key(conn, &app2, &current.id, pems, now)?;
             }
             let v = load_view(conn, &app2.config.public_url, &org.id, &current.id)?;
             record(conn, &ctx, "connection.updated", &v)?;

@@ -197,4 +197,33 @@ backend_tests! {
         assert!(xml.contains("use=\"signing\"") && xml.contains("AuthnRequestsSigned=\"true\""));
         assert_eq!(app.get("/sso/saml/metadata/unknown").send().unwrap().status(), 404);
     }
+
+    fn per_connection_sp_key_pair(app) {
+        app.create_org("acme");
+        let post = |body: Value| app.admin_post("/admin/v1/organizations/acme/saml-connections", body);
+        let key = fixture("keys/sp-rsa.key");
+        let mut b = fields();
+        b["sp_private_key_pem"] = json!(key);
+        assert_eq!(error(post(b.clone()), 422)["field"], "sp_certificate_pem");
+        b["sp_certificate_pem"] = json!(pem("idp-rsa"));
+        let e = error(post(b.clone()), 422);
+        assert_eq!(e["field"], "sp_certificate_pem");
+        assert!(e["message"].as_str().unwrap().contains("does not match"), "{e}");
+        b["sp_certificate_pem"] = json!(pem("sp-rsa"));
+        let res = post(b);
+        assert_eq!(res.status(), 201);
+        let c: Value = res.json().unwrap();
+        assert_eq!(c["sp_key"], "connection");
+        assert!(!c.to_string().contains("PRIVATE KEY"));
+        let xml = app.get(&format!("/sso/saml/metadata/{}", c["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+        let body: String = pem("sp-rsa").lines().filter(|l| !l.starts_with("-----")).collect();
+        assert!(xml.contains(&body), "metadata advertises the connection's certificate");
+        // Another connection keeps the server-wide pair.
+        let mut other = fields();
+        other["idp_entity_id"] = json!("https://other-idp.example.com");
+        let o: Value = post(other).json().unwrap();
+        assert_eq!(o["sp_key"], "server");
+        let xml = app.get(&format!("/sso/saml/metadata/{}", o["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+        assert!(!xml.contains(&body));
+    }
 }

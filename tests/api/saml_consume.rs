@@ -198,4 +198,53 @@ saml_db_tests! {
         let err = block_on(start_authn_request(&app, "conn_1", Some("x".repeat(2000)), None)).unwrap_err();
         assert!(matches!(err, SsoError::Invalid { .. }), "{err:?}");
     }
+
+    fn signed_authn_request_verifies_with_the_advertised_sp_certificate(db) {
+        use base64::Engine as _;
+        use provisiond::store::saml_connections::{update_connection, SamlConnectionChanges};
+        let app = db.replica();
+        insert_okta_connection(&app, "acme", "conn_1", false);
+        block_on(app.db.write(|c| {
+            update_connection(c, "conn_1", &SamlConnectionChanges {
+                sign_authn_requests: Some(true),
+                ..Default::default()
+            })
+        })).unwrap();
+        let start = block_on(start_authn_request(&app, "conn_1", Some("s".into()), None)).unwrap();
+        let query = start.redirect_url.split_once('?').unwrap().1;
+        let (signed, sig) = query.split_once("&Signature=").unwrap();
+        assert!(signed.contains("&SigAlg="));
+        let sig: String = url::form_urlencoded::parse(format!("s={sig}").as_bytes())
+            .next().unwrap().1.into_owned();
+        let sig = base64::engine::general_purpose::STANDARD.decode(sig).unwrap();
+        let cert = block_on(sp_key_pair(&app, Some("conn_1".into()))).unwrap().cert;
+        let key = cert.public_key().unwrap();
+        let mut v = openssl::sign::Verifier::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+        v.update(signed.as_bytes()).unwrap();
+        assert!(v.verify(&sig).unwrap());
+    }
+
+    fn encrypted_assertion_with_a_per_connection_sp_key(db) {
+        use provisiond::store::sp_keys::{insert_or_get_sp_key, NewSpKey};
+        let app = db.replica();
+        insert_okta_connection(&app, "acme", "conn_1", false);
+        insert_pending(&app, "conn_1", REQ, at(12, 10));
+        let enc = b64("encrypted/oaep11-sha256-aes256-gcm.xml");
+        // The server-wide (generated) key cannot decrypt it.
+        let err = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap_err();
+        assert_eq!(err.kind(), "decrypt", "{err:?}");
+        let (key, cert) = (fixture("keys/sp-rsa.key"), fixture("keys/sp-rsa.crt"));
+        block_on(app.db.write(move |c| {
+            insert_or_get_sp_key(c, &NewSpKey {
+                id: "k1",
+                scope: "conn_1",
+                connection_id: Some("conn_1"),
+                private_key_pem: &key,
+                certificate_pem: &cert,
+                created_at: at(11, 0).naive_utc(),
+            })
+        })).unwrap();
+        let (a, _) = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap();
+        assert_eq!(a.name_id, "alice@example.com");
+    }
 }
