@@ -193,9 +193,6 @@ pub async fn validate_and_consume(
             Ok::<_, SsoError>((c, certs, pending))
         })
         .await?;
-    if pending.is_none() && !c.allow_idp_initiated {
-        return Err(SsoError::IdpInitiatedNotAllowed);
-    }
     let pair = sp_key_pair(app, Some(c.id.clone())).await?;
     let urls = SpUrls::new(&app.config.public_url, &c.id);
     let mut cfg = ResponseConfig::new(&c.idp_entity_id, &urls.entity_id, &urls.acs_url, idp_certs);
@@ -209,6 +206,11 @@ pub async fn validate_and_consume(
         validate_response(&xml, &cfg, now, expected.as_deref()).map_err(SsoError::from)
     })
     .await?;
+    // Checked after validation so malformed input reports its own kind; an unsolicited
+    // Response is refused before anything is written.
+    if pending.is_none() && !c.allow_idp_initiated {
+        return Err(SsoError::IdpInitiatedNotAllowed);
+    }
 
     let (cid, aid, expires) = (
         c.id.clone(),

@@ -102,6 +102,13 @@ saml_db_tests! {
         let idp = b64("responses/okta-rsa-idp-initiated.xml");
         let err = block_on(validate_and_consume(&app, "conn_1", &idp, at(12, 1))).unwrap_err();
         assert!(matches!(err, SsoError::IdpInitiatedNotAllowed), "{err:?}");
+        // Malformed input keeps its own kind even where IdP-initiated login is off.
+        let doctype = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            "<!DOCTYPE x [<!ENTITY a 'b'>]><x/>",
+        );
+        let err = block_on(validate_and_consume(&app, "conn_1", &doctype, at(12, 1))).unwrap_err();
+        assert_eq!(err.kind(), "xml", "{err:?}");
 
         let db2 = TestDb::create(db.backend).unwrap();
         let app = db2.replica();
