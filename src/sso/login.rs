@@ -5,7 +5,8 @@
 //! Order in [`validate_and_consume`]: read the connection and the pending request, run the
 //! pure validator (no transaction held during RSA work), then one write transaction that
 //! inserts the assertion id into the replay cache (a unique violation = replay) and marks
-//! the request consumed with a conditional UPDATE. Nothing is consumed by a Response that
+//! the request consumed with a conditional UPDATE. Expired rows are purged afterwards in a
+//! separate best-effort transaction. Nothing is consumed by a Response that
 //! fails validation, so a forged Response carrying a victim's request id (visible in the
 //! browser) cannot burn that login.
 
@@ -77,6 +78,23 @@ fn load_connection(
     Ok((c, certs))
 }
 
+/// Housekeeping after a login step, in its own short transaction so it never holds up or
+/// fails a login: deletes expired replay-cache rows and pending requests. Best effort.
+async fn purge_expired(app: &AppState, now: DateTime<Utc>) {
+    let at = now.naive_utc();
+    let purged = app
+        .db
+        .write(move |conn| {
+            let r = replay::purge_expired_replay_entries(conn, at)?;
+            let q = authn_requests::purge_expired_requests(conn, at)?;
+            Ok::<_, SsoError>((r, q))
+        })
+        .await;
+    if let Err(e) = purged {
+        tracing::warn!(error.kind = e.kind(), error = %e, "purging expired SAML state failed");
+    }
+}
+
 /// Starts an SP-initiated login: stores a pending request (single use, expiring after
 /// [`PENDING_REQUEST_TTL`]) and returns the IdP redirect URL (signed when the connection
 /// signs its requests). `redirect_uri` is kept for the ACS; check it against the allowed
@@ -136,7 +154,6 @@ pub async fn start_authn_request(
     let id = request_id.clone();
     app.db
         .write(move |conn| {
-            authn_requests::purge_expired_requests(conn, now.naive_utc())?;
             authn_requests::insert_authn_request(
                 conn,
                 &NewAuthnRequest {
@@ -151,6 +168,7 @@ pub async fn start_authn_request(
             Ok::<_, SsoError>(())
         })
         .await?;
+    purge_expired(app, now).await;
     Ok(AuthnStart {
         request_id,
         redirect_url: url,
@@ -218,17 +236,18 @@ pub async fn validate_and_consume(
         assertion.not_on_or_after,
     );
     let request_id = pending.as_ref().map(|p| p.id.clone());
+    let skew = Duration::seconds(i64::from(c.clock_skew_secs));
     app.db
         .write(move |conn| {
             let at = now.naive_utc();
-            replay::purge_expired_replay_entries(conn, at)?;
             replay::insert_replay_entry(
                 conn,
                 &NewReplayEntry {
                     connection_id: &cid,
                     assertion_id: &aid,
-                    // Kept at least until the validator would refuse it anyway.
-                    expires_at: expires.max(now).naive_utc(),
+                    // Kept until the validator would refuse it anyway, plus the skew
+                    // again so a replica whose clock runs ahead cannot purge it early.
+                    expires_at: (expires.max(now) + skew).naive_utc(),
                     created_at: at,
                 },
             )
@@ -244,6 +263,7 @@ pub async fn validate_and_consume(
             Ok(())
         })
         .await?;
+    purge_expired(app, now).await;
 
     let info = ConnectionInfo {
         attribute_mapping: parse_map(&c.attribute_mapping)?,
