@@ -226,4 +226,30 @@ backend_tests! {
         let xml = app.get(&format!("/sso/saml/metadata/{}", o["id"].as_str().unwrap())).send().unwrap().text().unwrap();
         assert!(!xml.contains(&body));
     }
+
+    fn patch_reimports_metadata_and_keeps_settings(app) {
+        app.create_org("acme");
+        let mut b = fields();
+        b["idp_entity_id"] = json!("https://old-idp.example.com");
+        b["idp_certificates"] = json!([pem("idp-ec")]);
+        b["allow_idp_initiated"] = json!(true);
+        let c: Value = app.admin_post("/admin/v1/organizations/acme/saml-connections", b).json().unwrap();
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{}", c["id"].as_str().unwrap());
+        let res = app.admin(Method::PATCH, &path)
+            .json(&json!({"idp_metadata_xml": okta_metadata(), "idp_entity_id": "x"})).send().unwrap();
+        assert_eq!(error(res, 422)["field"], "idp_entity_id");
+        let res = app.admin(Method::PATCH, &path).json(&json!({"idp_metadata_xml": okta_metadata()})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let u: Value = res.json().unwrap();
+        assert_eq!(u["idp_entity_id"], OKTA);
+        assert_eq!(u["idp_sso_post_url"], "https://example.okta.com/app/example_sp_1/exk1a2b3c4d5E6f7g8h9/sso/saml");
+        assert_eq!(u["idp_certificates"].as_array().unwrap().len(), 1);
+        assert_ne!(u["idp_certificates"][0]["fingerprint_sha256"], c["idp_certificates"][0]["fingerprint_sha256"]);
+        assert_eq!(u["allow_idp_initiated"], true);
+        // A bad certificate in a PATCH changes nothing.
+        let res = app.admin(Method::PATCH, &path)
+            .json(&json!({"idp_certificates": ["junk"], "allow_idp_initiated": false})).send().unwrap();
+        assert_eq!(error(res, 422)["field"], "idp_certificates[0]");
+        assert_eq!(app.admin_get(&path)["allow_idp_initiated"], true);
+    }
 }
