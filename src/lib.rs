@@ -2,7 +2,7 @@
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
 //! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
-//! `error`) speak actix.
+//! `sso_http`, `error`) speak actix.
 
 pub mod admin;
 pub mod app;

@@ -10,6 +10,60 @@ use std::sync::{Arc, Barrier};
 
 use crate::saml_db_tests;
 use crate::saml_support::*;
+use crate::support::process::ServerProcess;
+
+const KEY: &str = "scale-out-admin-key-0123456789abcdef";
+
+/// Two real `provisiond serve` processes on one database fetch SP metadata at the same
+/// moment: the server-wide SP key is generated once (insert-or-reselect) and both
+/// advertise the same certificate.
+fn two_processes_share_one_sp_key(url: &str) {
+    let a = ServerProcess::start(url, KEY);
+    let b = ServerProcess::start(url, KEY);
+    let client = reqwest::blocking::Client::new();
+    let res = client
+        .post(a.url("/admin/v1/organizations"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({"name": "Acme", "slug": "acme"}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = client
+        .post(a.url("/admin/v1/organizations/acme/saml-connections"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({
+            "idp_entity_id": OKTA,
+            "idp_sso_url": "https://idp.example.com/sso",
+            "idp_certificates": [fixture("keys/idp-rsa.crt")],
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = [a.url(""), b.url("")]
+        .into_iter()
+        .map(|base| {
+            let (barrier, id) = (barrier.clone(), id.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let res = reqwest::blocking::get(format!("{base}/sso/saml/metadata/{id}")).unwrap();
+                assert_eq!(res.status(), 200);
+                res.text().unwrap()
+            })
+        })
+        .collect();
+    let xml: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(xml[0], xml[1]);
+    let again = reqwest::blocking::get(b.url(&format!("/sso/saml/metadata/{id}")))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(again, xml[0]);
+}
 
 /// Both replicas submit `fixture` at the same instant; returns each one's outcome.
 fn race(
@@ -41,6 +95,10 @@ fn exactly_one_accepted(outcomes: &[Result<(), SsoError>]) {
 }
 
 saml_db_tests! {
+    fn two_server_processes_share_one_generated_sp_key(db) {
+        two_processes_share_one_sp_key(&db.url);
+    }
+
     fn replica_b_refuses_what_replica_a_accepted(db) {
         let (a, b) = (db.replica(), db.replica());
         insert_okta_connection(&a, "acme", "conn_1", true);
