@@ -6,7 +6,9 @@
 //! need. Generation is concurrency-safe across replicas: insert, and on a unique
 //! violation take the winner's pair.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -57,11 +59,39 @@ impl SpKeyPair {
     }
 
     fn from_row(row: &SpKeyRow) -> Result<SpKeyPair, SsoError> {
-        SpKeyPair::from_pem(
+        cached(
             row.private_key_pem.as_bytes(),
             row.certificate_pem.as_bytes(),
         )
     }
+}
+
+/// Most parsed pairs kept; beyond that the cache starts over.
+const CACHE_CAPACITY: usize = 256;
+
+/// Parsed pairs by SHA-256 of their PEM text. Decoding an RSA key with OpenSSL 3 costs
+/// close to a millisecond — more than validating a response — and every login needs the
+/// pair. Content-addressed, so a replaced key (new row, new file contents) is never
+/// served stale and nothing needs invalidating.
+fn cached(key_pem: &[u8], cert_pem: &[u8]) -> Result<SpKeyPair, SsoError> {
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], SpKeyPair>>> = OnceLock::new();
+    let mut h = openssl::sha::Sha256::new();
+    h.update(&(key_pem.len() as u64).to_be_bytes());
+    h.update(key_pem);
+    h.update(cert_pem);
+    let id = h.finish();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned lock only means a panic elsewhere; the map is still a valid cache.
+    if let Some(pair) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
+        return Ok(pair.clone());
+    }
+    let pair = SpKeyPair::from_pem(key_pem, cert_pem)?;
+    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= CACHE_CAPACITY {
+        map.clear();
+    }
+    map.insert(id, pair.clone());
+    Ok(pair)
 }
 
 /// Generates an RSA-2048 key and a self-signed certificate valid for ten years from
@@ -100,7 +130,7 @@ fn from_files(key: &Path, cert: &Path) -> Result<SpKeyPair, SsoError> {
     let read = |p: &Path| {
         std::fs::read(p).map_err(|e| SsoError::Key(format!("cannot read {}: {e}", p.display())))
     };
-    SpKeyPair::from_pem(&read(key)?, &read(cert)?)
+    cached(&read(key)?, &read(cert)?)
 }
 
 /// The stored pair that applies without generating: the connection's override, else the

@@ -16,6 +16,7 @@ mod concurrency;
 mod health;
 mod saml_connections;
 mod saml_consume;
+mod saml_perf;
 mod saml_scale_out;
 mod saml_support;
 mod shutdown;

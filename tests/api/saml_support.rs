@@ -212,11 +212,11 @@ pub fn insert_pending(app: &AppState, connection: &str, id: &str, expires_at: Da
 /// configured.
 #[macro_export]
 macro_rules! saml_db_tests {
-    ($(fn $name:ident($db:ident) $body:block)*) => {
+    ($($(#[$meta:meta])* fn $name:ident($db:ident) $body:block)*) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() {
+            $(#[test] $(#[$meta])* fn $name() {
                 let $db = $crate::saml_support::TestDb::create($crate::support::Backend::Sqlite).unwrap();
                 $body
             })*
@@ -224,7 +224,7 @@ macro_rules! saml_db_tests {
         mod postgres {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() {
+            $(#[test] $(#[$meta])* fn $name() {
                 let Some($db) = $crate::saml_support::TestDb::create($crate::support::Backend::Postgres) else { return };
                 $body
             })*
