@@ -4,7 +4,7 @@
 //! parses that file, so the example cannot drift from the struct).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -48,6 +48,11 @@ pub struct Config {
     pub webhook_initial_backoff_ms: u64,
     /// How long a failing delivery is retried before it is marked failed.
     pub webhook_retry_window_hours: u64,
+    /// PEM file of the server-wide SAML SP private key (with `saml_sp_cert`); when both
+    /// are unset a key pair is generated at first need and kept in the database.
+    pub saml_sp_key: Option<PathBuf>,
+    /// PEM file of the certificate for `saml_sp_key`.
+    pub saml_sp_cert: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -68,6 +73,8 @@ impl Default for Config {
             webhook_poll_interval_ms: 1000,
             webhook_initial_backoff_ms: 5000,
             webhook_retry_window_hours: 72,
+            saml_sp_key: None,
+            saml_sp_cert: None,
         }
     }
 }
@@ -91,6 +98,8 @@ pub struct ConfigLayer {
     pub webhook_poll_interval_ms: Option<u64>,
     pub webhook_initial_backoff_ms: Option<u64>,
     pub webhook_retry_window_hours: Option<u64>,
+    pub saml_sp_key: Option<PathBuf>,
+    pub saml_sp_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +213,8 @@ impl Config {
                 "PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS",
                 get("PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS"),
             )?,
+            saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
+            saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
         })
     }
 
@@ -224,6 +235,8 @@ impl Config {
             webhook_poll_interval_ms,
             webhook_initial_backoff_ms,
             webhook_retry_window_hours,
+            saml_sp_key,
+            saml_sp_cert,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -249,6 +262,12 @@ impl Config {
         }
         if dns_server.is_some() {
             self.dns_server = dns_server;
+        }
+        if saml_sp_key.is_some() {
+            self.saml_sp_key = saml_sp_key;
+        }
+        if saml_sp_cert.is_some() {
+            self.saml_sp_cert = saml_sp_cert;
         }
     }
 
@@ -300,6 +319,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "webhook_poll_interval_ms",
                 message: "must be at least 1".into(),
+            });
+        }
+        if self.saml_sp_key.is_some() != self.saml_sp_cert.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "saml_sp_key",
+                message: "saml_sp_key and saml_sp_cert must be set together".into(),
             });
         }
         if let Some(server) = &self.dns_server {
@@ -378,6 +403,19 @@ mod tests {
         assert!(err.to_string().contains("PROVISIOND_DB_POOL_SIZE"), "{err}");
         let e = env(&[("PROVISIOND_LISTEN", "nowhere")]);
         assert!(Config::load(None, &e, ConfigLayer::default()).is_err());
+    }
+
+    #[test]
+    fn sp_key_files_come_in_pairs() {
+        let e = env(&[("PROVISIOND_SAML_SP_KEY", "/k.pem")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("saml_sp_cert"), "{err}");
+        let e = env(&[
+            ("PROVISIOND_SAML_SP_KEY", "/k.pem"),
+            ("PROVISIOND_SAML_SP_CERT", "/c.pem"),
+        ]);
+        let c = Config::load(None, &e, ConfigLayer::default()).unwrap();
+        assert_eq!(c.saml_sp_cert.as_deref(), Some(Path::new("/c.pem")));
     }
 
     #[test]

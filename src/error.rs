@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::db::DbError;
 use crate::lifecycle::webhooks::WebhookError;
+use crate::sso::SsoError;
 use crate::store::StoreError;
 use crate::tenancy::TenancyError;
 
@@ -162,6 +163,34 @@ impl From<WebhookError> for ApiError {
             },
             WebhookError::Store(s) => s.into(),
             WebhookError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<SsoError> for ApiError {
+    fn from(e: SsoError) -> Self {
+        if e.is_login_refusal() {
+            // The person sees a generic refusal; the precise kind goes to the log once.
+            tracing::warn!(error.kind = e.kind(), "SAML login refused");
+            return ApiError::BadRequest {
+                code: "sso_failed",
+                message: "sign-in failed".into(),
+            };
+        }
+        match e {
+            SsoError::NotFound(what) => ApiError::NotFound(what.to_owned()),
+            SsoError::Invalid { field, message } => ApiError::Validation { field, message },
+            SsoError::Conflict { field, message } => ApiError::Conflict {
+                field: field.map(str::to_owned),
+                message,
+            },
+            SsoError::NoRedirectBinding => ApiError::Unprocessable {
+                code: "no_redirect_binding",
+                message: e.to_string(),
+            },
+            SsoError::Store(s) => s.into(),
+            SsoError::Db(d) => d.into(),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
 //! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
-//! `error`) speak actix.
+//! `sso_http`, `error`) speak actix.
 
 pub mod admin;
 pub mod app;
@@ -20,5 +20,7 @@ pub mod observe;
 pub mod saml;
 pub mod scim;
 pub mod server;
+pub mod sso;
+pub mod sso_http;
 pub mod store;
 pub mod tenancy;

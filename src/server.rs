@@ -102,7 +102,8 @@ pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .service(health::metrics)
             .configure(admin::routes)
             .configure(crate::scim::http::routes)
-            .configure(lifecycle::http::routes);
+            .configure(lifecycle::http::routes)
+            .configure(crate::sso_http::routes);
     }
 }
 

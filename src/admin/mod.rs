@@ -8,6 +8,7 @@ pub mod domains;
 pub mod log;
 pub mod organizations;
 pub mod roles;
+pub mod saml_connections;
 pub mod scim_directories;
 pub mod webhooks;
 
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(domains::routes)
             .configure(roles::routes)
             .configure(scim_directories::routes)
+            .configure(saml_connections::routes)
             .configure(api_keys::routes)
             .configure(log::routes)
             .configure(webhooks::routes),

@@ -224,6 +224,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    saml_connections (id) {
+        id -> Text,
+        organization_id -> Text,
+        idp_entity_id -> Text,
+        idp_sso_redirect_url -> Nullable<Text>,
+        idp_sso_post_url -> Nullable<Text>,
+        attribute_mapping -> Text,
+        group_role_mapping -> Text,
+        allow_idp_initiated -> Bool,
+        default_redirect_uri -> Nullable<Text>,
+        require_signed_assertion -> Bool,
+        allow_sha1 -> Bool,
+        sign_authn_requests -> Bool,
+        clock_skew_secs -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saml_connection_certificates (id) {
+        id -> Text,
+        connection_id -> Text,
+        certificate_pem -> Text,
+        fingerprint_sha256 -> Text,
+        not_after -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sp_keys (id) {
+        id -> Text,
+        scope -> Text,
+        connection_id -> Nullable<Text>,
+        private_key_pem -> Text,
+        certificate_pem -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saml_authn_requests (id) {
+        id -> Text,
+        connection_id -> Text,
+        relay_state -> Nullable<Text>,
+        redirect_uri -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    saml_replay_cache (connection_id, assertion_id) {
+        connection_id -> Text,
+        assertion_id -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(groups -> organizations (organization_id));
@@ -237,6 +300,11 @@ diesel::joinable!(scim_directories -> organizations (organization_id));
 diesel::joinable!(scim_tokens -> scim_directories (directory_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(saml_authn_requests -> saml_connections (connection_id));
+diesel::joinable!(saml_connection_certificates -> saml_connections (connection_id));
+diesel::joinable!(saml_connections -> organizations (organization_id));
+diesel::joinable!(saml_replay_cache -> saml_connections (connection_id));
+diesel::joinable!(sp_keys -> saml_connections (connection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -256,4 +324,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     webhook_deliveries,
     webhook_endpoints,
+    saml_connections,
+    saml_connection_certificates,
+    sp_keys,
+    saml_authn_requests,
+    saml_replay_cache,
 );

@@ -3,13 +3,17 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod authn_requests;
 pub mod domains;
 pub mod events;
 pub mod groups;
 pub mod orgs;
+pub mod replay;
 pub mod roles;
+pub mod saml_connections;
 pub mod scim_directories;
 pub mod scim_query;
+pub mod sp_keys;
 pub mod users;
 pub mod webhooks;
 

@@ -1,0 +1,38 @@
+//! `validate_response` never panics and never accepts: the fuzzer has no IdP key, so any
+//! `Ok` would be a forged identity. Seed the corpus with `tests/fixtures/saml/responses`
+//! (valid signatures) so mutations explore deep paths.
+#![no_main]
+
+use chrono::TimeZone;
+use libfuzzer_sys::fuzz_target;
+use openssl::x509::X509;
+use provisiond::saml::response::{validate_response, ResponseConfig};
+use std::sync::OnceLock;
+
+fn config() -> &'static ResponseConfig {
+    static CFG: OnceLock<ResponseConfig> = OnceLock::new();
+    CFG.get_or_init(|| {
+        let pem = include_bytes!("../../tests/fixtures/saml/keys/idp-rsa.crt");
+        let certs = X509::from_pem(pem).map(|c| vec![c]).unwrap_or_default();
+        ResponseConfig::new(
+            "http://www.okta.com/exk1a2b3c4d5E6f7g8h9",
+            "https://sp.example.com/sso/saml/metadata/conn_1",
+            "https://sp.example.com/sso/saml/acs/conn_1",
+            certs,
+        )
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(now) = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).single() else {
+        return;
+    };
+    if let Ok(a) = validate_response(text, config(), now, Some("_req_9f6c1b2a")) {
+        // Accepting is only possible for unmodified signed content: the identity must be
+        // exactly the fixtures' (a mutation that changed it and still verified is a bug).
+        assert_eq!(a.name_id, "alice@example.com", "accepted a changed identity");
+    }
+});

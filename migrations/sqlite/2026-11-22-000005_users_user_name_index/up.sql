@@ -1,0 +1,5 @@
+-- A full index on (organization, lower-cased userName). The unique index covers only
+-- users that are not deprovisioned, so lookups of deprovisioned records by userName
+-- (done on every SCIM create, to report a re-creation) scanned the organization's users:
+-- creates grew linearly slower with the directory's size.
+CREATE INDEX users_org_user_name_any ON users(organization_id, user_name_lower);

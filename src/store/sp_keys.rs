@@ -1,0 +1,72 @@
+//! SP key pairs kept in the database: the server-wide pair (scope `server`) generated at
+//! first need when no key files are configured, and per-connection overrides.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{StoreError, StoreResult};
+use crate::db::schema::sp_keys;
+use crate::db::DbConn;
+
+/// The scope of the server-wide key pair.
+pub const SERVER_SCOPE: &str = "server";
+
+#[derive(Clone, Queryable, Selectable)]
+#[diesel(table_name = sp_keys)]
+pub struct SpKeyRow {
+    pub id: String,
+    pub scope: String,
+    pub connection_id: Option<String>,
+    pub private_key_pem: String,
+    pub certificate_pem: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl std::fmt::Debug for SpKeyRow {
+    /// The private key is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpKeyRow")
+            .field("id", &self.id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sp_keys)]
+pub struct NewSpKey<'a> {
+    pub id: &'a str,
+    pub scope: &'a str,
+    pub connection_id: Option<&'a str>,
+    pub private_key_pem: &'a str,
+    pub certificate_pem: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn find_sp_key(conn: &mut DbConn, scope: &str) -> StoreResult<Option<SpKeyRow>> {
+    Ok(sp_keys::table
+        .filter(sp_keys::scope.eq(scope))
+        .select(SpKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts the pair unless one exists for its scope, and returns the stored one: when two
+/// processes race, both end up with the winner's key (`scope` is UNIQUE). The insert runs
+/// in a savepoint so a conflict does not abort a surrounding PostgreSQL transaction.
+pub fn insert_or_get_sp_key(conn: &mut DbConn, new: &NewSpKey<'_>) -> StoreResult<SpKeyRow> {
+    let inserted = conn.transaction::<_, StoreError, _>(|c| {
+        diesel::insert_into(sp_keys::table).values(new).execute(c)?;
+        Ok(())
+    });
+    match inserted {
+        Ok(()) | Err(StoreError::UniqueViolation(_)) => {}
+        Err(e) => return Err(e),
+    }
+    find_sp_key(conn, new.scope)?
+        .ok_or_else(|| StoreError::Corrupt(format!("sp key `{}` vanished", new.scope)))
+}
+
+pub fn delete_sp_key(conn: &mut DbConn, scope: &str) -> StoreResult<usize> {
+    Ok(diesel::delete(sp_keys::table.filter(sp_keys::scope.eq(scope))).execute(conn)?)
+}

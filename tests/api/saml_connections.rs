@@ -1,0 +1,255 @@
+//! SAML connections over the admin API: from fields and from IdP metadata, validation
+//! errors that name the field, rollover by PATCH, events, tenant isolation, and the
+//! public SP metadata endpoint.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::saml_support::{fixture, OKTA};
+
+fn pem(name: &str) -> String {
+    fixture(&format!("keys/{name}.crt"))
+}
+
+/// The Okta metadata fixture with its certificate filled in (as the SAML library tests do).
+fn okta_metadata() -> String {
+    let body: String = pem("idp-rsa")
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    fixture("metadata/okta-idp.xml").replace("{{IDP_RSA_CERT}}", &body)
+}
+
+fn fields() -> Value {
+    json!({
+        "idp_entity_id": OKTA,
+        "idp_sso_url": "https://example.okta.com/app/x/sso/saml",
+        "idp_certificates": [pem("idp-rsa")],
+    })
+}
+
+fn error(res: reqwest::blocking::Response, status: u16) -> Value {
+    assert_eq!(res.status(), status);
+    res.json().unwrap()
+}
+
+backend_tests! {
+    fn connection_crud_from_fields(app) {
+        app.create_org("acme");
+        let mut body = fields();
+        body["attribute_mapping"] = json!({"email": "user.email", "groups": "groups"});
+        body["default_redirect_uri"] = json!("https://app.example.com/after");
+        let res = app.admin_post("/admin/v1/organizations/acme/saml-connections", body);
+        assert_eq!(res.status(), 201);
+        let c: Value = res.json().unwrap();
+        let id = c["id"].as_str().unwrap().to_owned();
+        let base = "http://localhost:8080";
+        assert_eq!(c["sp_entity_id"], format!("{base}/sso/saml/metadata/{id}"));
+        assert_eq!(c["metadata_url"], format!("{base}/sso/saml/metadata/{id}"));
+        assert_eq!(c["acs_url"], format!("{base}/sso/saml/acs/{id}"));
+        assert_eq!(c["idp_entity_id"], OKTA);
+        assert_eq!(c["idp_certificates"].as_array().unwrap().len(), 1);
+        assert_eq!(c["idp_certificates"][0]["fingerprint_sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(c["allow_idp_initiated"], false);
+        assert_eq!(c["allow_sha1"], false);
+        assert_eq!(c["clock_skew_secs"], 180);
+        assert_eq!(c["attribute_mapping"]["email"], "user.email");
+
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{id}");
+        assert_eq!(app.admin_get(&path)["id"], id);
+        assert_eq!(app.admin_get("/admin/v1/organizations/acme/saml-connections")["data"].as_array().unwrap().len(), 1);
+
+        // Rollover: pin the new certificate next to the old one; clear the redirect.
+        let res = app.admin(Method::PATCH, &path).json(&json!({
+            "idp_certificates": [pem("idp-rsa"), pem("idp-ec")],
+            "allow_idp_initiated": true,
+            "default_redirect_uri": null,
+            "require_signed_assertion": true,
+        })).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let u: Value = res.json().unwrap();
+        assert_eq!(u["idp_certificates"].as_array().unwrap().len(), 2);
+        assert_eq!(u["allow_idp_initiated"], true);
+        assert_eq!(u["require_signed_assertion"], true);
+        assert_eq!(u["default_redirect_uri"], Value::Null);
+        assert_eq!(u["attribute_mapping"]["groups"], "groups");
+
+        let res = app.admin(Method::DELETE, &path).send().unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(app.admin(Method::GET, &path).send().unwrap().status(), 404);
+        assert_eq!(app.get(&format!("/sso/saml/metadata/{id}")).send().unwrap().status(), 404);
+
+        let types: Vec<String> = app.events().iter()
+            .filter(|e| e["subject_id"] == id.as_str())
+            .map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(types, ["connection.created", "connection.updated", "connection.deleted"]);
+    }
+
+    fn connection_from_idp_metadata(app) {
+        app.create_org("acme");
+        let res = app.admin_post("/admin/v1/organizations/acme/saml-connections",
+            json!({"idp_metadata_xml": okta_metadata()}));
+        assert_eq!(res.status(), 201);
+        let c: Value = res.json().unwrap();
+        assert_eq!(c["idp_entity_id"], OKTA);
+        assert_eq!(c["idp_sso_url"], "https://example.okta.com/app/example_sp_1/exk1a2b3c4d5E6f7g8h9/sso/saml");
+        assert_eq!(c["idp_certificates"].as_array().unwrap().len(), 1);
+        assert_eq!(c["sign_authn_requests"], false);
+        // The same IdP twice in one organization is a conflict.
+        let e = error(app.admin_post("/admin/v1/organizations/acme/saml-connections", fields()), 409);
+        assert_eq!(e["field"], "idp_entity_id");
+        // Metadata without what a connection needs says what is missing.
+        let no_sso = okta_metadata().replace("SingleSignOnService", "ArtifactResolutionService");
+        let e = error(app.admin_post("/admin/v1/organizations/acme/saml-connections",
+            json!({"idp_metadata_xml": no_sso})), 422);
+        assert_eq!(e["field"], "idp_metadata_xml");
+        assert!(e["message"].as_str().unwrap().contains("SingleSignOnService"), "{e}");
+        let e = error(app.admin_post("/admin/v1/organizations/acme/saml-connections",
+            json!({"idp_metadata_xml": "<!DOCTYPE x [<!ENTITY a 'b'>]><x/>"})), 422);
+        assert_eq!(e["field"], "idp_metadata_xml");
+    }
+
+    fn validation_errors_name_the_field(app) {
+        app.create_org("acme");
+        let post = |body: Value| app.admin_post("/admin/v1/organizations/acme/saml-connections", body);
+        let mut b = fields();
+        b.as_object_mut().unwrap().remove("idp_entity_id");
+        let e = error(post(b), 422);
+        assert_eq!(e["field"], "idp_entity_id");
+        let mut b = fields();
+        b.as_object_mut().unwrap().remove("idp_certificates");
+        assert_eq!(error(post(b), 422)["field"], "idp_certificates");
+        let mut b = fields();
+        b["idp_certificates"] = json!([pem("idp-rsa"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"]);
+        let e = error(post(b), 422);
+        assert_eq!(e["field"], "idp_certificates[1]");
+        let mut b = fields();
+        b["idp_certificates"] = json!([]);
+        assert_eq!(error(post(b), 422)["field"], "idp_certificates");
+        let mut b = fields();
+        b["idp_sso_url"] = json!("javascript:alert(1)");
+        assert_eq!(error(post(b), 422)["field"], "idp_sso_url");
+        let mut b = fields();
+        b["idp_metadata_xml"] = json!(okta_metadata());
+        assert_eq!(error(post(b), 422)["field"], "idp_entity_id");
+        let mut b = fields();
+        b["attribute_mapping"] = json!({"salary": "x"});
+        assert_eq!(error(post(b), 422)["field"], "attribute_mapping.salary");
+        let mut b = fields();
+        b["group_role_mapping"] = json!({"Admins": "no-such-role"});
+        assert_eq!(error(post(b), 422)["field"], "group_role_mapping.Admins");
+        let mut b = fields();
+        b["clock_skew_secs"] = json!(3600);
+        assert_eq!(error(post(b), 422)["field"], "clock_skew_secs");
+        let mut b = fields();
+        b["surprise"] = json!(true);
+        assert_eq!(error(post(b), 422)["field"], "surprise");
+        // A privileged role cannot be granted from IdP groups by default.
+        let res = app.admin_post("/admin/v1/organizations/acme/roles", json!({"key": "root", "name": "Root", "privileged": true}));
+        assert_eq!(res.status(), 201);
+        let mut b = fields();
+        b["group_role_mapping"] = json!({"Admins": "root"});
+        assert_eq!(error(post(b), 422)["field"], "group_role_mapping.Admins");
+        // Nothing was written by any refused request.
+        assert_eq!(app.admin_get("/admin/v1/organizations/acme/saml-connections")["data"].as_array().unwrap().len(), 0);
+        assert_eq!(error(app.admin_post("/admin/v1/organizations/nope/saml-connections", fields()), 404)["error"], "not_found");
+    }
+
+    fn other_organizations_cannot_reach_a_connection(app) {
+        app.create_org("acme");
+        app.create_org("globex");
+        let res = app.admin_post("/admin/v1/organizations/acme/saml-connections", fields());
+        let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+        let foreign = format!("/admin/v1/organizations/globex/saml-connections/{id}");
+        assert_eq!(app.admin(Method::GET, &foreign).send().unwrap().status(), 404);
+        assert_eq!(app.admin(Method::PATCH, &foreign).json(&json!({"allow_sha1": true})).send().unwrap().status(), 404);
+        assert_eq!(app.admin(Method::DELETE, &foreign).send().unwrap().status(), 404);
+        assert_eq!(app.admin_get("/admin/v1/organizations/globex/saml-connections")["data"].as_array().unwrap().len(), 0);
+        // Untouched.
+        let c = app.admin_get(&format!("/admin/v1/organizations/acme/saml-connections/{id}"));
+        assert_eq!(c["allow_sha1"], false);
+        // Deleting the organization removes its connections.
+        assert_eq!(app.admin(Method::DELETE, "/admin/v1/organizations/acme").send().unwrap().status(), 204);
+        assert_eq!(app.get(&format!("/sso/saml/metadata/{id}")).send().unwrap().status(), 404);
+    }
+
+    fn sp_metadata_endpoint(app) {
+        app.create_org("acme");
+        let res = app.admin_post("/admin/v1/organizations/acme/saml-connections", fields());
+        let c: Value = res.json().unwrap();
+        let id = c["id"].as_str().unwrap();
+        let res = app.get(&format!("/sso/saml/metadata/{id}")).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().contains("samlmetadata+xml"));
+        let xml = res.text().unwrap();
+        let md = provisiond::saml::xml::parse(&xml, &Default::default()).unwrap();
+        assert_eq!(md.root().attr("entityID"), c["sp_entity_id"].as_str());
+        assert!(xml.contains(&format!("Location=\"{}\"", c["acs_url"].as_str().unwrap())));
+        assert!(xml.contains("use=\"encryption\""));
+        assert!(!xml.contains("use=\"signing\""));
+        // Stable: the generated SP key is kept.
+        assert_eq!(app.get(&format!("/sso/saml/metadata/{id}")).send().unwrap().text().unwrap(), xml);
+        // Signing requests advertises the signing certificate.
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{id}");
+        app.admin(Method::PATCH, &path).json(&json!({"sign_authn_requests": true})).send().unwrap();
+        let xml = app.get(&format!("/sso/saml/metadata/{id}")).send().unwrap().text().unwrap();
+        assert!(xml.contains("use=\"signing\"") && xml.contains("AuthnRequestsSigned=\"true\""));
+        assert_eq!(app.get("/sso/saml/metadata/unknown").send().unwrap().status(), 404);
+    }
+
+    fn per_connection_sp_key_pair(app) {
+        app.create_org("acme");
+        let post = |body: Value| app.admin_post("/admin/v1/organizations/acme/saml-connections", body);
+        let key = fixture("keys/sp-rsa.key");
+        let mut b = fields();
+        b["sp_private_key_pem"] = json!(key);
+        assert_eq!(error(post(b.clone()), 422)["field"], "sp_certificate_pem");
+        b["sp_certificate_pem"] = json!(pem("idp-rsa"));
+        let e = error(post(b.clone()), 422);
+        assert_eq!(e["field"], "sp_certificate_pem");
+        assert!(e["message"].as_str().unwrap().contains("does not match"), "{e}");
+        b["sp_certificate_pem"] = json!(pem("sp-rsa"));
+        let res = post(b);
+        assert_eq!(res.status(), 201);
+        let c: Value = res.json().unwrap();
+        assert_eq!(c["sp_key"], "connection");
+        assert!(!c.to_string().contains("PRIVATE KEY"));
+        let xml = app.get(&format!("/sso/saml/metadata/{}", c["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+        let body: String = pem("sp-rsa").lines().filter(|l| !l.starts_with("-----")).collect();
+        assert!(xml.contains(&body), "metadata advertises the connection's certificate");
+        // Another connection keeps the server-wide pair.
+        let mut other = fields();
+        other["idp_entity_id"] = json!("https://other-idp.example.com");
+        let o: Value = post(other).json().unwrap();
+        assert_eq!(o["sp_key"], "server");
+        let xml = app.get(&format!("/sso/saml/metadata/{}", o["id"].as_str().unwrap())).send().unwrap().text().unwrap();
+        assert!(!xml.contains(&body));
+    }
+
+    fn patch_reimports_metadata_and_keeps_settings(app) {
+        app.create_org("acme");
+        let mut b = fields();
+        b["idp_entity_id"] = json!("https://old-idp.example.com");
+        b["idp_certificates"] = json!([pem("idp-ec")]);
+        b["allow_idp_initiated"] = json!(true);
+        let c: Value = app.admin_post("/admin/v1/organizations/acme/saml-connections", b).json().unwrap();
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{}", c["id"].as_str().unwrap());
+        let res = app.admin(Method::PATCH, &path)
+            .json(&json!({"idp_metadata_xml": okta_metadata(), "idp_entity_id": "x"})).send().unwrap();
+        assert_eq!(error(res, 422)["field"], "idp_entity_id");
+        let res = app.admin(Method::PATCH, &path).json(&json!({"idp_metadata_xml": okta_metadata()})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let u: Value = res.json().unwrap();
+        assert_eq!(u["idp_entity_id"], OKTA);
+        assert_eq!(u["idp_sso_post_url"], "https://example.okta.com/app/example_sp_1/exk1a2b3c4d5E6f7g8h9/sso/saml");
+        assert_eq!(u["idp_certificates"].as_array().unwrap().len(), 1);
+        assert_ne!(u["idp_certificates"][0]["fingerprint_sha256"], c["idp_certificates"][0]["fingerprint_sha256"]);
+        assert_eq!(u["allow_idp_initiated"], true);
+        // A bad certificate in a PATCH changes nothing.
+        let res = app.admin(Method::PATCH, &path)
+            .json(&json!({"idp_certificates": ["junk"], "allow_idp_initiated": false})).send().unwrap();
+        assert_eq!(error(res, 422)["field"], "idp_certificates[0]");
+        assert_eq!(app.admin_get(&path)["allow_idp_initiated"], true);
+    }
+}
