@@ -1,1 +1,0 @@
-DROP INDEX users_org_user_name_any;
