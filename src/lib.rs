@@ -2,7 +2,7 @@
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
 //! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
-//! `sso_http`, `error`) speak actix.
+//! `scim::http`, `lifecycle::http`, `sso_http`, `error`) speak actix.
 
 pub mod admin;
 pub mod app;
