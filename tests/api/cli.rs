@@ -77,12 +77,22 @@ fn first_start_prints_a_bootstrap_key_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = dir.path().join("p.db").to_string_lossy().into_owned();
     let port = crate::support::process::free_port();
-    let mut child = command(&url)
-        .env("PROVISIOND_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    /// Kills the server when the test ends, even when an assertion fails first.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = KillOnDrop(
+        command(&url)
+            .env("PROVISIOND_LISTEN", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let mut lines = Vec::new();
     for _ in 0..2 {
         let mut line = String::new();
@@ -106,6 +116,5 @@ fn first_start_prints_a_bootstrap_key_once() {
         .send()
         .unwrap();
     assert_eq!(res.status(), 200);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
 }
