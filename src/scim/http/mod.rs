@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::directories::authenticate;
 use super::error::ScimError;
 use super::query::ListParams;
-use super::service::{etag, Caller, Rendered, ServiceError};
+use super::service::{etag, etag_matches, Caller, Rendered, ServiceError};
 use crate::admin::auth::bearer_token;
 use crate::app::AppState;
 use crate::db::DbError;
@@ -263,6 +263,17 @@ pub(crate) fn resource_response(status: StatusCode, r: &Rendered) -> HttpRespons
         b.insert_header((header::LOCATION, r.location.clone()));
     }
     b.body(r.body.to_string())
+}
+
+/// The answer to a GET of one resource: 304 when `If-None-Match` names its current
+/// version (RFC 7644 §3.14), else 200 with the resource.
+pub(crate) fn conditional_get_response(req: &HttpRequest, r: &Rendered) -> HttpResponse {
+    if header_str(req, header::IF_NONE_MATCH).is_some_and(|h| etag_matches(&h, r.version)) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag(r.version)))
+            .finish();
+    }
+    resource_response(StatusCode::OK, r)
 }
 
 pub(crate) fn json_response(body: &Value) -> HttpResponse {

@@ -4,14 +4,14 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{
-    header_str, json_response, max_results, method_not_allowed, resource_response, RawQuery,
-    ScimBody, ScimCaller,
+    conditional_get_response, header_str, json_response, max_results, method_not_allowed,
+    resource_response, RawQuery, ScimBody, ScimCaller,
 };
 use crate::app::AppState;
 use crate::scim::query::{parse_list_query, parse_search_request};
 use crate::scim::representation::Projection;
 use crate::scim::schema::ResourceType;
-use crate::scim::service::{etag_matches, users, ServiceError};
+use crate::scim::service::{users, ServiceError};
 
 const RT: ResourceType = ResourceType::User;
 
@@ -55,12 +55,7 @@ async fn get(
     let q = RawQuery::of(&req);
     let projection = Projection::parse(RT, q.get("attributes"), q.get("excludedAttributes"));
     let r = users::get(&app, caller.0, id.into_inner(), projection).await?;
-    if header_str(&req, header::IF_NONE_MATCH).is_some_and(|h| etag_matches(&h, r.version)) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, crate::scim::service::etag(r.version)))
-            .finish());
-    }
-    Ok(resource_response(StatusCode::OK, &r))
+    Ok(conditional_get_response(&req, &r))
 }
 
 async fn list(

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{base_url, check_if_match, unique, Caller, Rendered, ServiceError};
+use super::{base_url, check_if_match, list_page, unique, Caller, Rendered, ServiceError};
 use crate::app::AppState;
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
@@ -21,7 +21,6 @@ use crate::scim::representation::{
 use crate::scim::schema::ResourceType;
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
 use crate::store::groups::{self as store, GroupProfile, GroupRow};
-use crate::store::scim_query::{order_by, Dialect, Translator};
 use crate::store::users::live_user_ids;
 
 const RT: ResourceType = ResourceType::Group;
@@ -324,25 +323,15 @@ pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Va
     let base = base_url(app);
     app.db
         .read(move |conn| {
-            let d = Dialect::of(conn);
             let org = &caller.auth.organization_id;
-            let cond = match &query.filter {
-                Some(f) => Some(Translator::for_org(d, org).translate(RT, f)?),
-                None => None,
-            };
-            let total = store::count_groups(conn, org, cond.clone())?;
-            let rows = if query.count == 0 {
-                Vec::new()
-            } else {
-                store::list_groups_page(
-                    conn,
-                    org,
-                    cond,
-                    &order_by(d, RT, query.sort.as_ref()),
-                    i64::try_from(query.offset()).unwrap_or(i64::MAX),
-                    i64::try_from(query.count).unwrap_or(i64::MAX),
-                )?
-            };
+            let (total, rows) = list_page(
+                conn,
+                org,
+                RT,
+                &query,
+                store::count_groups,
+                store::list_groups_page,
+            )?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let members = if wants_members(&query.projection) && !ids.is_empty() {
                 Some(members_of(conn, &ids)?)

@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{base_url, check_if_match, seat_limit, unique, Caller, Rendered, ServiceError};
+use super::{
+    base_url, check_if_match, list_page, seat_limit, unique, Caller, Rendered, ServiceError,
+};
 use crate::app::AppState;
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
@@ -16,7 +18,6 @@ use crate::scim::query::ListQuery;
 use crate::scim::representation::{list_response, set_meta, validate_incoming, Projection};
 use crate::scim::schema::ResourceType;
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
-use crate::store::scim_query::{order_by, Dialect, Translator};
 use crate::store::users::{self as store, NewIdentity, UserEmail, UserProfile, UserRow};
 
 const RT: ResourceType = ResourceType::User;
@@ -331,25 +332,15 @@ pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Va
     let base = base_url(app);
     app.db
         .read(move |conn| {
-            let d = Dialect::of(conn);
             let org = &caller.auth.organization_id;
-            let cond = match &query.filter {
-                Some(f) => Some(Translator::for_org(d, org).translate(RT, f)?),
-                None => None,
-            };
-            let total = store::count_users(conn, org, cond.clone())?;
-            let rows = if query.count == 0 {
-                Vec::new()
-            } else {
-                store::list_users_page(
-                    conn,
-                    org,
-                    cond,
-                    &order_by(d, RT, query.sort.as_ref()),
-                    i64::try_from(query.offset()).unwrap_or(i64::MAX),
-                    i64::try_from(query.count).unwrap_or(i64::MAX),
-                )?
-            };
+            let (total, rows) = list_page(
+                conn,
+                org,
+                RT,
+                &query,
+                store::count_users,
+                store::list_users_page,
+            )?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let memberships = if ids.is_empty() {
                 Vec::new()
