@@ -115,14 +115,26 @@ pub fn latest_event_seq(conn: &mut DbConn) -> StoreResult<i64> {
         .first(conn)?)
 }
 
-/// Ids of enabled endpoints whose lease is free, expired, or already `owner`'s.
+/// Ids of enabled endpoints that have work — events after their cursor, or a delivery
+/// due — and whose lease is free, expired, or already `owner`'s. Idle endpoints are left
+/// out, so an idle worker only reads (no lease write every poll).
 pub fn claimable_endpoint_ids(
     conn: &mut DbConn,
     owner: &str,
     now: NaiveDateTime,
 ) -> StoreResult<Vec<String>> {
+    let latest = latest_event_seq(conn)?;
+    let due = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(webhook_endpoints::id))
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::next_attempt_at.le(now));
     Ok(webhook_endpoints::table
         .filter(webhook_endpoints::enabled.eq(true))
+        .filter(
+            webhook_endpoints::cursor_seq
+                .lt(latest)
+                .or(diesel::dsl::exists(due)),
+        )
         .filter(
             webhook_endpoints::lease_expires_at
                 .is_null()
