@@ -75,8 +75,8 @@ fn not_coalesces_nulls() {
     assert_eq!(s, "NOT COALESCE(users.external_id = ?, FALSE)");
 }
 
-/// The plan SQLite chooses for `cond` over one organization's live users.
-fn sqlite_plan(filter: &str) -> String {
+/// SQLite's `EXPLAIN QUERY PLAN` of `query` on a freshly migrated database, one line.
+fn explain_on_sqlite(query: &str) -> String {
     use diesel::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -88,6 +88,17 @@ fn sqlite_plan(filter: &str) -> String {
     let db = crate::db::Database::connect(&url, 1).unwrap();
     crate::db::migrations::run_pending(&db).unwrap();
     let mut conn = db.get().unwrap();
+    let rows: Vec<Row> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {query}"))
+        .load(&mut *conn)
+        .unwrap();
+    rows.into_iter()
+        .map(|r| r.detail)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// The plan SQLite chooses for `cond` over one organization's live users.
+fn sqlite_plan(filter: &str) -> String {
     let cond = Translator::for_org(Dialect::Sqlite, "o")
         .translate(
             ResourceType::User,
@@ -96,7 +107,7 @@ fn sqlite_plan(filter: &str) -> String {
         .unwrap();
     // Inline the bound values: EXPLAIN needs only their shape.
     let mut sql = String::from(
-        "EXPLAIN QUERY PLAN SELECT users.id FROM users WHERE users.organization_id = 'o' \
+        "SELECT users.id FROM users WHERE users.organization_id = 'o' \
          AND users.state <> 'deprovisioned' AND ",
     );
     for p in &cond.pieces {
@@ -105,11 +116,42 @@ fn sqlite_plan(filter: &str) -> String {
             _ => sql.push_str("'x'"),
         }
     }
-    let rows: Vec<Row> = diesel::sql_query(sql).load(&mut *conn).unwrap();
-    rows.into_iter()
-        .map(|r| r.detail)
-        .collect::<Vec<_>>()
-        .join(" | ")
+    explain_on_sqlite(&sql)
+}
+
+/// The lookups migration 000005 serves (found by `bench/scim_load.sh` at 100k users):
+/// the deprovisioned-record lookup every SCIM create makes (`find_deprovisioned_by_user_name`),
+/// and the default list order of `/Users` and `/Groups` (`order_by` without `sortBy`).
+#[test]
+fn create_lookup_and_default_list_order_use_indexes() {
+    let plan = explain_on_sqlite(
+        "SELECT id FROM users WHERE organization_id = 'o' AND user_name_lower = 'x' \
+         AND state = 'deprovisioned' ORDER BY deprovisioned_at DESC LIMIT 1",
+    );
+    assert!(
+        plan.contains(
+            "USING INDEX users_org_user_name_any (organization_id=? AND user_name_lower=?)"
+        ),
+        "{plan}"
+    );
+    for table in ["users", "groups"] {
+        let order = order_by(
+            Dialect::Sqlite,
+            if table == "users" {
+                ResourceType::User
+            } else {
+                ResourceType::Group
+            },
+            None,
+        );
+        let plan = explain_on_sqlite(&format!(
+            "SELECT id FROM {table} WHERE organization_id = 'o' ORDER BY {order} LIMIT 100 OFFSET 0"
+        ));
+        assert!(
+            !plan.contains("TEMP B-TREE"),
+            "{table} pages must not sort the organization: {plan}"
+        );
+    }
 }
 
 #[test]
