@@ -287,6 +287,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sso_codes (code_hash) {
+        code_hash -> Text,
+        organization_id -> Text,
+        connection_id -> Text,
+        user_id -> Text,
+        redirect_uri -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        organization_id -> Text,
+        user_id -> Text,
+        email_lower -> Text,
+        role_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    redirect_uris (id) {
+        id -> Text,
+        uri -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(groups -> organizations (organization_id));
@@ -305,6 +342,8 @@ diesel::joinable!(saml_connection_certificates -> saml_connections (connection_i
 diesel::joinable!(saml_connections -> organizations (organization_id));
 diesel::joinable!(saml_replay_cache -> saml_connections (connection_id));
 diesel::joinable!(sp_keys -> saml_connections (connection_id));
+diesel::joinable!(sso_codes -> users (user_id));
+diesel::joinable!(invitations -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -329,4 +368,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sp_keys,
     saml_authn_requests,
     saml_replay_cache,
+    sso_codes,
+    invitations,
+    redirect_uris,
 );

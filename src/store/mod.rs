@@ -9,6 +9,7 @@ pub mod events;
 pub mod groups;
 pub mod orgs;
 pub mod replay;
+pub mod role_assignments;
 pub mod roles;
 pub mod saml_connections;
 pub mod scim_directories;
