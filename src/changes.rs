@@ -27,6 +27,14 @@ impl Actor {
         }
     }
 
+    /// A SAML connection acting on a login's behalf (JIT changes, `sso.failed`).
+    pub fn saml_connection(id: impl Into<String>) -> Self {
+        Actor {
+            kind: "saml_connection",
+            id: id.into(),
+        }
+    }
+
     pub fn system() -> Self {
         Actor {
             kind: "system",

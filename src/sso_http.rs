@@ -1,15 +1,35 @@
-//! The public SAML endpoints under `/sso/saml`: SP metadata per connection (issue 5 adds
-//! the ACS here). Handlers only extract and map; the flow lives in `sso`.
+//! The public SSO endpoints: SP metadata, `GET /sso/authorize` (start a login),
+//! `POST /sso/saml/acs/{connection}` (the IdP's HTTP-POST binding) and `POST /sso/token`
+//! (the app's code exchange). Handlers only extract and map; the flow lives in `sso`.
+//!
+//! The browser-facing endpoints answer people: failures are an HTML page (or, for a
+//! verified login the policy refused, a redirect to the app with `error`); the token
+//! endpoint answers the app's backend in JSON.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
+use serde::Deserialize;
 
+use crate::admin::auth::AppAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::sso::connections;
+use crate::extract::ApiJson;
+use crate::observe::RequestId;
+use crate::sso::authorize::{authorize as start_login, AuthorizeParams};
+use crate::sso::codes::{exchange, ExchangeError};
+use crate::sso::error_page::{advice, render};
+use crate::sso::{acs, connections, SsoError};
 
-/// Mounts the public SSO routes (no admin auth: IdPs and admins fetch metadata).
+/// Mounts the public SSO routes (no admin auth: browsers, IdPs and apps call them).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(sp_metadata);
+    cfg.service(sp_metadata)
+        .service(authorize)
+        .service(acs_post)
+        .service(token);
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
 /// `GET /sso/saml/metadata/{connection}`: SAML Metadata §2.4.4 SPSSODescriptor.
@@ -22,4 +42,134 @@ async fn sp_metadata(
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml")
         .body(xml))
+}
+
+/// `GET /sso/authorize?organization|domain|connection=…&redirect_uri=…&state=…` → 302 to
+/// the IdP. Errors are pages: the caller is a browser, and an unchecked redirect URI is
+/// never followed.
+#[get("/sso/authorize")]
+async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let rid = request_id(&req);
+    let params: AuthorizeParams = match web::Query::<AuthorizeParams>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(e) => {
+            return render(
+                StatusCode::BAD_REQUEST,
+                &format!("The sign-in link is malformed: {e}."),
+                "Go back to the application and try again.",
+                rid.as_deref(),
+            )
+        }
+    };
+    match start_login(&app, params).await {
+        Ok(start) => HttpResponse::Found()
+            .insert_header((header::LOCATION, start.redirect_url))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(e) => {
+            let (status, message) = match &e {
+                SsoError::NotFound(what) => (
+                    StatusCode::NOT_FOUND,
+                    format!("Single sign-on is not set up here ({what} not found)."),
+                ),
+                SsoError::Invalid { field, message } => (
+                    StatusCode::BAD_REQUEST,
+                    format!("The sign-in link is not valid: {field} {message}."),
+                ),
+                SsoError::NoRedirectBinding => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The identity provider connection has no sign-in URL.".into(),
+                ),
+                _ => {
+                    tracing::error!(error = %e, "starting a login failed");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong on our side.".into(),
+                    )
+                }
+            };
+            tracing::info!(sso.reason = e.kind(), "login not started");
+            render(status, &message, advice(e.kind()), rid.as_deref())
+        }
+    }
+}
+
+/// `POST /sso/saml/acs/{connection}`, form fields `SAMLResponse` and `RelayState`.
+#[post("/sso/saml/acs/{connection}")]
+async fn acs_post(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    connection: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let rid = request_id(&req);
+    let mut saml_response = None;
+    let mut relay_state = None;
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "SAMLResponse" => saml_response = Some(v.into_owned()),
+            "RelayState" => relay_state = Some(v.into_owned()).filter(|s| !s.is_empty()),
+            _ => {}
+        }
+    }
+    let Some(saml_response) = saml_response else {
+        return render(
+            StatusCode::BAD_REQUEST,
+            "The identity provider sent no SAML response.",
+            advice("malformed"),
+            rid.as_deref(),
+        );
+    };
+    match acs::consume(&app, &connection, &saml_response, relay_state, rid.as_deref()).await {
+        Ok(ok) => HttpResponse::Found()
+            .insert_header((header::LOCATION, ok.location))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(f) => match f.app_redirect {
+            Some(location) => HttpResponse::Found()
+                .insert_header((header::LOCATION, location))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish(),
+            None => {
+                let status = if f.internal {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else if f.reason == "not_found" {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                render(status, &f.message, advice(f.reason), rid.as_deref())
+            }
+        },
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    code: String,
+    redirect_uri: String,
+}
+
+/// `POST /sso/token` `{"code","redirect_uri"}` with an app API key → the login's profile.
+#[post("/sso/token")]
+async fn token(
+    app: web::Data<AppState>,
+    _auth: AppAuth,
+    body: ApiJson<TokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let TokenRequest { code, redirect_uri } = body.into_inner();
+    match exchange(&app, code, redirect_uri).await {
+        Ok(profile) => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(profile)),
+        Err(ExchangeError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            tracing::info!(reason = %e, "code exchange refused");
+            Err(ApiError::BadRequest {
+                code: "invalid_grant",
+                message: e.to_string(),
+            })
+        }
+    }
 }

@@ -44,6 +44,10 @@ const DEFAULT_CLOCK_SKEW_SECS: i32 = 180;
 /// Most certificates pinned at once on one connection.
 const MAX_CERTIFICATES: usize = 8;
 
+fn default_allow_idp_initiated() -> bool {
+    true
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateConnection {
@@ -58,7 +62,9 @@ pub struct CreateConnection {
     pub attribute_mapping: BTreeMap<String, String>,
     #[serde(default)]
     pub group_role_mapping: BTreeMap<String, String>,
-    #[serde(default)]
+    /// IdP-initiated logins (no InResponseTo) are accepted unless turned off: IdP
+    /// dashboards are how many people start a login. Their replay is refused like any.
+    #[serde(default = "default_allow_idp_initiated")]
     pub allow_idp_initiated: bool,
     pub default_redirect_uri: Option<String>,
     #[serde(default)]

@@ -19,6 +19,7 @@ use super::connections::parse_map;
 use super::keys::sp_key_pair;
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
+use crate::jit::mapping::Preset;
 use crate::db::run_blocking;
 use crate::saml::authn_request::{redirect_url, AuthnRequest};
 use crate::saml::response::{
@@ -49,6 +50,7 @@ pub struct ConnectionInfo {
     pub id: String,
     pub organization_id: String,
     pub idp_entity_id: String,
+    pub attribute_preset: Preset,
     pub attribute_mapping: BTreeMap<String, String>,
     pub group_role_mapping: BTreeMap<String, String>,
     pub allow_idp_initiated: bool,
@@ -266,6 +268,7 @@ pub async fn validate_and_consume(
     purge_expired(app, now).await;
 
     let info = ConnectionInfo {
+        attribute_preset: Preset::Default, // MERGE: from the connection's attribute_preset
         attribute_mapping: parse_map(&c.attribute_mapping)?,
         group_role_mapping: parse_map(&c.group_role_mapping)?,
         id: c.id,

@@ -8,9 +8,14 @@
 //! Issue 5's ACS handler calls [`login::validate_and_consume`]; the authorize endpoint
 //! calls [`login::start_authn_request`].
 
+pub mod acs;
+pub mod authorize;
+pub mod codes;
 pub mod connections;
+pub mod error_page;
 pub mod keys;
 pub mod login;
+pub mod redirects;
 
 use crate::db::DbError;
 use crate::saml::response::ResponseError;

@@ -81,3 +81,14 @@ pub fn mark_domain_verified(
 pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> StoreResult<usize> {
     Ok(diesel::delete(organization_domains::table.find(domain_id)).execute(conn)?)
 }
+
+/// The organization that verified `domain` (lower-case), if one did. Domains are unique
+/// across organizations, so at most one can.
+pub fn verified_domain_owner(conn: &mut DbConn, domain: &str) -> StoreResult<Option<String>> {
+    Ok(organization_domains::table
+        .filter(organization_domains::domain.eq(domain))
+        .filter(organization_domains::verified_at.is_not_null())
+        .select(organization_domains::organization_id)
+        .first(conn)
+        .optional()?)
+}

@@ -7,7 +7,10 @@ pub mod authn_requests;
 pub mod domains;
 pub mod events;
 pub mod groups;
+pub mod identities;
+pub mod invitations;
 pub mod orgs;
+pub mod redirect_uris;
 pub mod replay;
 pub mod role_assignments;
 pub mod roles;
@@ -15,6 +18,7 @@ pub mod saml_connections;
 pub mod scim_directories;
 pub mod scim_query;
 pub mod sp_keys;
+pub mod sso_codes;
 pub mod users;
 pub mod webhooks;
 

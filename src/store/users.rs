@@ -190,6 +190,27 @@ pub fn update_user(
     Ok(())
 }
 
+/// Records a login: `last_login_at` (not a profile change: no version bump).
+pub fn record_login(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::last_login_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Activates an invited user (its invitation was accepted).
+pub fn activate_invited_user(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> StoreResult<bool> {
+    let n = diesel::update(users::table.find(id).filter(users::state.eq("invited")))
+        .set((
+            users::state.eq("active"),
+            users::active.eq(true),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Marks a user deprovisioned (the row stays for the app and the audit trail).
 pub fn deprovision_user(
     conn: &mut DbConn,

@@ -51,7 +51,7 @@ backend_tests! {
         assert_eq!(c["idp_entity_id"], OKTA);
         assert_eq!(c["idp_certificates"].as_array().unwrap().len(), 1);
         assert_eq!(c["idp_certificates"][0]["fingerprint_sha256"].as_str().unwrap().len(), 64);
-        assert_eq!(c["allow_idp_initiated"], false);
+        assert_eq!(c["allow_idp_initiated"], true, "IdP-initiated login is on by default");
         assert_eq!(c["allow_sha1"], false);
         assert_eq!(c["clock_skew_secs"], 180);
         assert_eq!(c["attribute_mapping"]["email"], "user.email");
@@ -63,14 +63,14 @@ backend_tests! {
         // Rollover: pin the new certificate next to the old one; clear the redirect.
         let res = app.admin(Method::PATCH, &path).json(&json!({
             "idp_certificates": [pem("idp-rsa"), pem("idp-ec")],
-            "allow_idp_initiated": true,
+            "allow_idp_initiated": false,
             "default_redirect_uri": null,
             "require_signed_assertion": true,
         })).send().unwrap();
         assert_eq!(res.status(), 200);
         let u: Value = res.json().unwrap();
         assert_eq!(u["idp_certificates"].as_array().unwrap().len(), 2);
-        assert_eq!(u["allow_idp_initiated"], true);
+        assert_eq!(u["allow_idp_initiated"], false);
         assert_eq!(u["require_signed_assertion"], true);
         assert_eq!(u["default_redirect_uri"], Value::Null);
         assert_eq!(u["attribute_mapping"]["groups"], "groups");
@@ -232,7 +232,7 @@ backend_tests! {
         let mut b = fields();
         b["idp_entity_id"] = json!("https://old-idp.example.com");
         b["idp_certificates"] = json!([pem("idp-ec")]);
-        b["allow_idp_initiated"] = json!(true);
+        b["allow_idp_initiated"] = json!(false); // not the default: the PATCH must keep it
         let c: Value = app.admin_post("/admin/v1/organizations/acme/saml-connections", b).json().unwrap();
         let path = format!("/admin/v1/organizations/acme/saml-connections/{}", c["id"].as_str().unwrap());
         let res = app.admin(Method::PATCH, &path)
@@ -245,11 +245,11 @@ backend_tests! {
         assert_eq!(u["idp_sso_post_url"], "https://example.okta.com/app/example_sp_1/exk1a2b3c4d5E6f7g8h9/sso/saml");
         assert_eq!(u["idp_certificates"].as_array().unwrap().len(), 1);
         assert_ne!(u["idp_certificates"][0]["fingerprint_sha256"], c["idp_certificates"][0]["fingerprint_sha256"]);
-        assert_eq!(u["allow_idp_initiated"], true);
+        assert_eq!(u["allow_idp_initiated"], false);
         // A bad certificate in a PATCH changes nothing.
         let res = app.admin(Method::PATCH, &path)
-            .json(&json!({"idp_certificates": ["junk"], "allow_idp_initiated": false})).send().unwrap();
+            .json(&json!({"idp_certificates": ["junk"], "allow_idp_initiated": true})).send().unwrap();
         assert_eq!(error(res, 422)["field"], "idp_certificates[0]");
-        assert_eq!(app.admin_get(&path)["allow_idp_initiated"], true);
+        assert_eq!(app.admin_get(&path)["allow_idp_initiated"], false);
     }
 }

@@ -1,0 +1,502 @@
+//! The JIT policy of one verified SAML login, run inside one write transaction: find the
+//! person's user record (linking), refuse what the organization's policy refuses, create
+//! or update the record, and record every change as an event.
+//!
+//! Linking order (the ExternalSsoId rule):
+//! 1. the identity (connection, NameID), when the NameID format is persistent or
+//!    unspecified — transient and email-format NameIDs are never keys;
+//! 2. a user a SCIM directory of the organization holds under the NameID (its externalId,
+//!    or the userName of a user SCIM provisioned);
+//! 3. the email, when its domain is verified for the organization (or the user is an
+//!    invitee, whose exact email an admin vouched for);
+//! 4. creation, when `jit_enabled` and the email's domain is verified for the
+//!    organization.
+//!
+//! Deprovisioning wins: a suspended or deprovisioned record is refused, never re-created
+//! or re-activated. Two first logins of one person racing each other (or a SCIM create)
+//! meet on the unique indexes; the loser gets [`JitError::Race`] and its caller retries
+//! the whole transaction, which then links to the winner's record.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::mapping::{MappedProfile, NAMEID_UNSPECIFIED};
+use super::profile;
+use super::roles::{apply_roles, assign_role, wanted_roles};
+use crate::changes::{record_change, Change, ChangeContext};
+use crate::db::DbConn;
+use crate::store::identities::{self, IdentityRow};
+use crate::store::invitations;
+use crate::store::orgs::{find_organization, Organization};
+use crate::store::role_assignments::SOURCE_MANUAL;
+use crate::store::roles::find_role;
+use crate::store::users::{self as users_store, NewIdentity, UserRow};
+use crate::store::{domains, StoreError};
+
+const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+
+/// What the ACS knows about the login, after verification and mapping.
+pub struct LoginRequest<'a> {
+    pub organization_id: &'a str,
+    pub connection_id: &'a str,
+    pub group_role_mapping: &'a BTreeMap<String, String>,
+    pub name_id: &'a str,
+    pub name_id_format: Option<&'a str>,
+    pub profile: &'a MappedProfile,
+}
+
+/// A login JIT admitted.
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub user: UserRow,
+    pub organization: Organization,
+    pub is_new_user: bool,
+    /// How the record was found: `identity`, `scim`, `email`, `invitation` or `created`.
+    pub linked_by: &'static str,
+}
+
+/// A login the organization's policy refuses. Nothing is written but the `sso.failed`
+/// event the caller records.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the organization no longer exists")]
+    UnknownOrganization,
+    #[error("just-in-time provisioning is disabled for this organization")]
+    JitDisabled,
+    #[error("the email domain `{0}` is not verified for this organization")]
+    DomainNotVerified(String),
+    #[error("the organization's seat limit of {0} is reached")]
+    SeatLimit(i32),
+    #[error("the user is suspended")]
+    UserSuspended,
+    #[error("the user is deprovisioned")]
+    UserDeprovisioned,
+    #[error("{0}")]
+    IdentityConflict(&'static str),
+    #[error("the invitation for this email has expired")]
+    InvitationExpired,
+    #[error("the invitation for this email was revoked")]
+    InvitationRevoked,
+}
+
+impl Refusal {
+    /// The machine reason (`sso.failed` events, logs, the app's `error` parameter).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::UnknownOrganization => "unknown_organization",
+            Refusal::JitDisabled => "jit_disabled",
+            Refusal::DomainNotVerified(_) => "domain_not_verified",
+            Refusal::SeatLimit(_) => "seat_limit",
+            Refusal::UserSuspended => "user_suspended",
+            Refusal::UserDeprovisioned => "user_deprovisioned",
+            Refusal::IdentityConflict(_) => "identity_conflict",
+            Refusal::InvitationExpired => "invitation_expired",
+            Refusal::InvitationRevoked => "invitation_revoked",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JitError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// A concurrent first login or SCIM create of the same person committed first
+    /// (unique violation; on PostgreSQL the transaction is aborted): retry it whole.
+    #[error("a concurrent request provisioned the same person")]
+    Race,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for JitError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::UniqueViolation(_) => JitError::Race,
+            other => JitError::Store(other),
+        }
+    }
+}
+
+impl From<crate::db::DbError> for JitError {
+    fn from(e: crate::db::DbError) -> Self {
+        JitError::Store(StoreError::Db(e))
+    }
+}
+
+/// Whether a NameID of this format may key an identity: persistent or unspecified
+/// (Okta and others send unspecified for stable ids). Transient ids change every login;
+/// email-format ids are emails, matched as emails (step 3), never as identities.
+pub fn name_id_is_key(format: Option<&str>) -> bool {
+    match format {
+        None => true,
+        Some(f) => f == NAMEID_PERSISTENT || f == NAMEID_UNSPECIFIED,
+    }
+}
+
+/// Runs the JIT policy for one verified login. Call inside a write transaction; on
+/// [`JitError::Race`] roll back and call again.
+pub fn login(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    req: &LoginRequest<'_>,
+) -> Result<LoginOutcome, JitError> {
+    let org = find_organization(conn, req.organization_id)?.ok_or(Refusal::UnknownOrganization)?;
+    let domain_verified =
+        domains::verified_domain_owner(conn, req.profile.email_domain())?.as_deref()
+            == Some(org.id.as_str());
+    let keyed = name_id_is_key(req.name_id_format);
+    let identity = if keyed {
+        identities::find_identity(conn, req.connection_id, req.name_id)?
+            .filter(|i| i.organization_id == org.id)
+    } else {
+        None
+    };
+
+    let found = find_user(conn, &org, req, identity.as_ref(), domain_verified)?;
+    let Some((user, linked_by)) = found else {
+        if identity.is_some() {
+            // The NameID belongs to a record that is gone and nobody else holds the person.
+            return Err(Refusal::UserDeprovisioned.into());
+        }
+        return create(conn, ctx, org, req, domain_verified, keyed);
+    };
+
+    match user.state.as_str() {
+        "suspended" => return Err(Refusal::UserSuspended.into()),
+        "deprovisioned" => return Err(Refusal::UserDeprovisioned.into()),
+        _ => {}
+    }
+    if let Some(i) = &identity {
+        if i.user_id != user.id {
+            // A stale link to a deprovisioned record: the live record of the same person
+            // (SCIM re-created them) takes it over.
+            identities::move_identity(conn, &i.id, &user.id)?;
+        }
+    } else if keyed {
+        attach_name_id(conn, ctx, &org, req, &user.id)?;
+    }
+    if user.state == "invited" {
+        return accept_invitation(conn, ctx, org, req, user, keyed);
+    }
+    returning(conn, ctx, org, req, user, linked_by)
+}
+
+/// Steps 1–3 of the linking order. `None`: nobody holds this person in the organization.
+fn find_user(
+    conn: &mut DbConn,
+    org: &Organization,
+    req: &LoginRequest<'_>,
+    identity: Option<&IdentityRow>,
+    domain_verified: bool,
+) -> Result<Option<(UserRow, &'static str)>, JitError> {
+    let email_users: Vec<UserRow> =
+        identities::users_by_email(conn, &org.id, &req.profile.email_lower)?;
+    if let Some(i) = identity {
+        let user = identities::find_user_any_state(conn, &org.id, &i.user_id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("identity {} has no user", i.id)))?;
+        if user.state != "deprovisioned" {
+            // The NameID says one person, the email another: never merge silently.
+            if email_users
+                .iter()
+                .any(|u| u.id != user.id && u.state != "deprovisioned")
+            {
+                return Err(Refusal::IdentityConflict(
+                    "this sign-in's NameID is linked to a different user than its email",
+                )
+                .into());
+            }
+            return Ok(Some((user, "identity")));
+        }
+    }
+    let scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id)?;
+    if let Some(user) = scim.into_iter().next() {
+        return Ok(Some((user, "scim")));
+    }
+    let live: Vec<&UserRow> = email_users
+        .iter()
+        .filter(|u| u.state != "deprovisioned")
+        .filter(|u| domain_verified || u.provisioned_by == "invite")
+        .collect();
+    match live.as_slice() {
+        [] => {}
+        [one] => return Ok(Some(((*one).clone(), "email"))),
+        _ => {
+            return Err(Refusal::IdentityConflict(
+                "several users of this organization have this email",
+            )
+            .into())
+        }
+    }
+    if email_users.iter().any(|u| u.state == "deprovisioned") && domain_verified {
+        // Deprovisioned people stay out: JIT never re-creates them.
+        return Err(Refusal::UserDeprovisioned.into());
+    }
+    Ok(None)
+}
+
+/// Links the NameID to `user_id`, unless the user already has another NameID on this
+/// connection (a different IdP account claiming the same email: refused, not merged).
+fn attach_name_id(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    req: &LoginRequest<'_>,
+    user_id: &str,
+) -> Result<(), JitError> {
+    if let Some((_, other)) = users_store::find_source_identity(conn, req.connection_id, user_id)? {
+        if other != req.name_id {
+            return Err(Refusal::IdentityConflict(
+                "the user is already linked to a different account of this identity provider",
+            )
+            .into());
+        }
+        return Ok(());
+    }
+    let id = ctx.ids.id();
+    users_store::insert_identity(
+        conn,
+        &NewIdentity {
+            id: &id,
+            user_id,
+            organization_id: &org.id,
+            source_kind: "saml",
+            source_id: req.connection_id,
+            external_id: req.name_id,
+            created_at: ctx.now.naive_utc(),
+        },
+    )?;
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "identity.linked",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: user_id,
+            data: json!({
+                "user": { "id": user_id },
+                "identity": { "source_kind": "saml", "source_id": req.connection_id, "external_id": req.name_id },
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+/// Fails when one more active user would exceed `max_seats`. Takes the organization row
+/// lock first, so seat takers of SAML and SCIM serialize (design invariant 2).
+fn take_seat(conn: &mut DbConn, org: &Organization) -> Result<(), JitError> {
+    let max = users_store::lock_organization(conn, &org.id)?.ok_or(Refusal::UnknownOrganization)?;
+    if let Some(max) = max {
+        if users_store::count_active_users(conn, &org.id)? >= i64::from(max) {
+            return Err(Refusal::SeatLimit(max).into());
+        }
+    }
+    Ok(())
+}
+
+fn create(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: Organization,
+    req: &LoginRequest<'_>,
+    domain_verified: bool,
+    keyed: bool,
+) -> Result<LoginOutcome, JitError> {
+    if !org.jit_enabled {
+        return Err(Refusal::JitDisabled.into());
+    }
+    if !domain_verified {
+        return Err(Refusal::DomainNotVerified(req.profile.email_domain().to_owned()).into());
+    }
+    take_seat(conn, &org)?;
+    let p = profile::new_profile(req.profile, "active");
+    let id = ctx.ids.id();
+    let now = ctx.now.naive_utc();
+    users_store::insert_user(conn, &p.as_new(&id, &org.id, "jit", now))?;
+    users_store::replace_user_emails(conn, &id, &[profile::email_row(&id, &org.id, req.profile)])?;
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "user.created",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: &id,
+            data: json!({
+                "user": { "id": id, "email": p.email, "state": "active", "provisioned_by": "jit" },
+                "source": "jit",
+                "connection_id": req.connection_id,
+            }),
+        },
+    )?;
+    if keyed {
+        attach_name_id(conn, ctx, &org, req, &id)?;
+    }
+    let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
+    note_refused_privileged(&wanted.refused_privileged);
+    apply_roles(conn, ctx, &org, &id, &wanted)?;
+    finish_login(conn, ctx, org, &id, true, "created")
+}
+
+/// An invitee's first login: the invitation must still be pending; it takes a seat.
+fn accept_invitation(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: Organization,
+    req: &LoginRequest<'_>,
+    user: UserRow,
+    _keyed: bool,
+) -> Result<LoginOutcome, JitError> {
+    let now = ctx.now.naive_utc();
+    let inv = invitations::invitation_of_user(conn, &user.id)?.ok_or(Refusal::InvitationExpired)?;
+    match inv.status(now) {
+        "pending" => {}
+        "revoked" => return Err(Refusal::InvitationRevoked.into()),
+        _ => return Err(Refusal::InvitationExpired.into()),
+    }
+    take_seat(conn, &org)?;
+    if !invitations::accept_invitation(conn, &inv.id, now)? || !users_store::activate_invited_user(conn, &user.id, now)? {
+        // Another login accepted it a moment ago: run again and link to that result.
+        return Err(JitError::Race);
+    }
+    sync_profile(conn, ctx, &org, req, &user)?;
+    let role = match &inv.role_id {
+        Some(role_id) => find_role(conn, &org.id, role_id)?,
+        None => None,
+    };
+    match role {
+        // The role an admin chose for the invitee is a manual choice.
+        Some(role) => assign_role(conn, ctx, &org, &user.id, &role, SOURCE_MANUAL)?,
+        None => {
+            let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
+            note_refused_privileged(&wanted.refused_privileged);
+            apply_roles(conn, ctx, &org, &user.id, &wanted)?;
+        }
+    }
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "invitation.accepted",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: &user.id,
+            data: json!({
+                "user": { "id": user.id, "email": user.email, "state": "active" },
+                "invitation": { "id": inv.id },
+                "connection_id": req.connection_id,
+            }),
+        },
+    )?;
+    finish_login(conn, ctx, org, &user.id, false, "invitation")
+}
+
+/// A known, active user: sync the profile (when the organization wants it) and the
+/// login-managed roles (when the connection maps groups).
+fn returning(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: Organization,
+    req: &LoginRequest<'_>,
+    user: UserRow,
+    linked_by: &'static str,
+) -> Result<LoginOutcome, JitError> {
+    if org.sync_attributes_on_login {
+        sync_profile(conn, ctx, &org, req, &user)?;
+    }
+    if !req.group_role_mapping.is_empty() {
+        let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
+        note_refused_privileged(&wanted.refused_privileged);
+        apply_roles(conn, ctx, &org, &user.id, &wanted)?;
+    }
+    finish_login(conn, ctx, org, &user.id, false, linked_by)
+}
+
+/// Writes the assertion's profile fields into the user; a `user.updated` event lists
+/// the fields that changed. The email is synced only for users whose email JIT owns (JIT
+/// and invitees); a SCIM directory keeps its own multi-valued emails.
+fn sync_profile(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    req: &LoginRequest<'_>,
+    user: &UserRow,
+) -> Result<(), JitError> {
+    let owns_email = matches!(user.provisioned_by.as_str(), "jit" | "invite");
+    let Some((p, changed)) = profile::sync(user, req.profile, owns_email) else {
+        return Ok(());
+    };
+    let now = ctx.now.naive_utc();
+    users_store::update_user(conn, &user.id, &p, user.version + 1, now)?;
+    if changed.contains(&"email") {
+        users_store::replace_user_emails(
+            conn,
+            &user.id,
+            &[profile::email_row(&user.id, &org.id, req.profile)],
+        )?;
+    }
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "user.updated",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: &user.id,
+            data: json!({
+                "user": { "id": user.id, "email": p.email, "state": p.state },
+                "changed": changed,
+                "source": "jit",
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+fn note_refused_privileged(keys: &[String]) {
+    if !keys.is_empty() {
+        tracing::warn!(roles = ?keys, "privileged roles from IdP groups not granted");
+    }
+}
+
+/// Records the login (`last_login_at`, `user.login`) and reads the user back.
+fn finish_login(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: Organization,
+    user_id: &str,
+    is_new_user: bool,
+    linked_by: &'static str,
+) -> Result<LoginOutcome, JitError> {
+    users_store::record_login(conn, user_id, ctx.now.naive_utc())?;
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "user.login",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: user_id,
+            data: json!({ "user": { "id": user_id }, "is_new_user": is_new_user, "linked_by": linked_by }),
+        },
+    )?;
+    let user = identities::find_user_any_state(conn, &org.id, user_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("user {user_id} vanished")))?;
+    Ok(LoginOutcome {
+        user,
+        organization: org,
+        is_new_user,
+        linked_by,
+    })
+}
+
+/// The event data of a refused login (no personal data beyond what the admin needs).
+pub fn refusal_data(refusal: &Refusal, connection_id: &str, email_domain: &str) -> Value {
+    json!({
+        "reason": refusal.kind(),
+        "message": refusal.to_string(),
+        "connection_id": connection_id,
+        "email_domain": email_domain,
+    })
+}

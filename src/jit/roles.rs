@@ -1,0 +1,156 @@
+//! Roles from a login: the connection's group→role mapping, else the organization's
+//! default role. Checked again at every login (not only when the mapping was saved),
+//! because a role may become privileged or the organization may stop allowing
+//! privileged roles from the IdP afterwards: nothing from an IdP grants a privileged role
+//! unless the organization allows it (design invariant 4). Manual roles are never
+//! touched by login.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::changes::{record_change, Change, ChangeContext};
+use crate::db::DbConn;
+use crate::store::orgs::Organization;
+use crate::store::role_assignments::{
+    self as ra, HeldRole, NewRoleAssignment, SOURCE_DEFAULT, SOURCE_IDP, SOURCE_MANUAL,
+};
+use crate::store::roles::{find_role, Role};
+use crate::store::StoreResult;
+
+/// The roles a login asks for, with their source, and what was refused.
+#[derive(Debug, Default)]
+pub struct WantedRoles {
+    pub roles: Vec<(Role, &'static str)>,
+    /// Keys of privileged roles the groups mapped to and the organization does not allow.
+    pub refused_privileged: Vec<String>,
+}
+
+/// Group names compare case-insensitively: IdPs differ in how they case group names.
+pub fn wanted_roles(
+    conn: &mut DbConn,
+    org: &Organization,
+    group_role_mapping: &BTreeMap<String, String>,
+    groups: &[String],
+) -> StoreResult<WantedRoles> {
+    let mut wanted = WantedRoles::default();
+    for (group, role_key) in group_role_mapping {
+        if !groups.iter().any(|g| g.eq_ignore_ascii_case(group)) {
+            continue;
+        }
+        let Some(role) = find_role(conn, &org.id, role_key)? else {
+            continue; // the role was deleted after the mapping was saved
+        };
+        if role.privileged && !org.allow_privileged_from_idp {
+            if !wanted.refused_privileged.contains(&role.key) {
+                wanted.refused_privileged.push(role.key.clone());
+            }
+            continue;
+        }
+        if !wanted.roles.iter().any(|(r, _)| r.id == role.id) {
+            wanted.roles.push((role, SOURCE_IDP));
+        }
+    }
+    if wanted.roles.is_empty() {
+        if let Some(role) = find_role(conn, &org.id, &org.default_role)? {
+            wanted.roles.push((role, SOURCE_DEFAULT));
+        }
+    }
+    Ok(wanted)
+}
+
+/// Makes the login-managed roles of a user (sources `default` and `idp`) equal to
+/// `wanted`, writing `role.assigned` / `role.unassigned` events. A user holding any
+/// manual role keeps their roles as they are: someone chose them by hand.
+/// Returns whether anything changed.
+pub fn apply_roles(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    user_id: &str,
+    wanted: &WantedRoles,
+) -> StoreResult<bool> {
+    let held = ra::roles_of_user(conn, user_id)?;
+    if held.iter().any(|h| h.source == SOURCE_MANUAL) {
+        return Ok(false);
+    }
+    let mut changed = false;
+    for h in &held {
+        if !wanted.roles.iter().any(|(r, _)| r.id == h.role_id) {
+            ra::delete_role_assignment(conn, user_id, &h.role_id)?;
+            role_event(conn, ctx, org, user_id, "role.unassigned", &h.key, &h.source)?;
+            changed = true;
+        }
+    }
+    for (role, source) in &wanted.roles {
+        if held.iter().any(|h: &HeldRole| h.role_id == role.id) {
+            continue;
+        }
+        let id = ctx.ids.id();
+        ra::insert_role_assignment(
+            conn,
+            &NewRoleAssignment {
+                id: &id,
+                user_id,
+                role_id: &role.id,
+                source,
+                created_at: ctx.now.naive_utc(),
+            },
+        )?;
+        role_event(conn, ctx, org, user_id, "role.assigned", &role.key, source)?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Assigns one role with `source` unless the user holds it already (an invitation's role).
+pub fn assign_role(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    user_id: &str,
+    role: &Role,
+    source: &str,
+) -> StoreResult<()> {
+    if ra::roles_of_user(conn, user_id)?
+        .iter()
+        .any(|h| h.role_id == role.id)
+    {
+        return Ok(());
+    }
+    let id = ctx.ids.id();
+    ra::insert_role_assignment(
+        conn,
+        &NewRoleAssignment {
+            id: &id,
+            user_id,
+            role_id: &role.id,
+            source,
+            created_at: ctx.now.naive_utc(),
+        },
+    )?;
+    role_event(conn, ctx, org, user_id, "role.assigned", &role.key, source)
+}
+
+fn role_event(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    user_id: &str,
+    event_type: &str,
+    role_key: &str,
+    source: &str,
+) -> StoreResult<()> {
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type,
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: user_id,
+            data: json!({ "user": { "id": user_id }, "role": { "key": role_key, "source": source } }),
+        },
+    )?;
+    Ok(())
+}

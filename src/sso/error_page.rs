@@ -1,0 +1,79 @@
+//! The page a person sees when a login cannot continue: what happened, what to ask their
+//! admin, and a reference the admin can find in the logs. No internal detail.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+
+/// Renders the page with `status`.
+pub fn render(status: StatusCode, message: &str, advice: &str, reference: Option<&str>) -> HttpResponse {
+    let reference = reference
+        .map(|r| format!("<p class=\"ref\">Reference: <code>{}</code></p>", escape(r)))
+        .unwrap_or_default();
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Sign-in failed</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}}\
+         h1{{font-size:1.4rem}}.ref{{color:#666;font-size:.9rem}}</style></head>\
+         <body><h1>Sign-in failed</h1><p>{}</p><p>{}</p>{}</body></html>\n",
+        escape(message),
+        escape(advice),
+        reference
+    );
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+/// What to ask an admin, by failure reason.
+pub fn advice(reason: &str) -> &'static str {
+    match reason {
+        "jit_disabled" | "domain_not_verified" => {
+            "Ask your IT administrator to give you access to this application."
+        }
+        "seat_limit" => "Ask your IT administrator to free a seat or add seats for this application.",
+        "user_suspended" | "user_deprovisioned" => {
+            "If you think you should have access, ask your IT administrator."
+        }
+        "identity_conflict" => {
+            "Ask your IT administrator to check your account in this application; quote the reference below."
+        }
+        "missing_email" => {
+            "Ask your IT administrator to send the email attribute in the SAML configuration."
+        }
+        "invitation_expired" | "invitation_revoked" => "Ask the person who invited you for a new invitation.",
+        "replayed" | "unknown_request" => "Go back to the application and sign in again.",
+        "idp_initiated_not_allowed" => "Start the sign-in from the application instead.",
+        "storage" | "sp_key" => "Please try again in a moment.",
+        _ => {
+            "Try signing in again from the application. If it keeps happening, ask your IT \
+             administrator to check the SAML connection, and quote the reference below."
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

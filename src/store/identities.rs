@@ -1,0 +1,117 @@
+//! Identity links (SAML NameID per connection, SCIM externalId per directory) and the
+//! user lookups login linking needs: by identity, by SCIM userName, by email.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::users::{UserRow, DEPROVISIONED};
+use super::StoreResult;
+use crate::db::schema::{identities, user_emails, users};
+use crate::db::DbConn;
+
+/// One identity link of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = identities)]
+pub struct IdentityRow {
+    pub id: String,
+    pub user_id: String,
+    pub organization_id: String,
+    pub source_kind: String,
+    pub source_id: String,
+    pub external_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The identity `external_id` of `source_id` (a connection or directory), if any.
+pub fn find_identity(
+    conn: &mut DbConn,
+    source_id: &str,
+    external_id: &str,
+) -> StoreResult<Option<IdentityRow>> {
+    Ok(identities::table
+        .filter(identities::source_id.eq(source_id))
+        .filter(identities::external_id.eq(external_id))
+        .select(IdentityRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every identity of a user, oldest first.
+pub fn identities_of_user(conn: &mut DbConn, user_id: &str) -> StoreResult<Vec<IdentityRow>> {
+    Ok(identities::table
+        .filter(identities::user_id.eq(user_id))
+        .order((identities::created_at.asc(), identities::id.asc()))
+        .select(IdentityRow::as_select())
+        .load(conn)?)
+}
+
+/// Points an identity at another user (a stale link to a deprovisioned record, taken over
+/// by the live record of the same person).
+pub fn move_identity(conn: &mut DbConn, identity_id: &str, user_id: &str) -> StoreResult<()> {
+    diesel::update(identities::table.find(identity_id))
+        .set(identities::user_id.eq(user_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A user of the organization by id, whatever its state.
+pub fn find_user_any_state(
+    conn: &mut DbConn,
+    organization_id: &str,
+    user_id: &str,
+) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::id.eq(user_id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Live users of the organization a SCIM directory holds under `key`: as a directory
+/// identity (`externalId`) or as the `userName` of a user SCIM provisioned.
+pub fn live_users_by_scim_key(
+    conn: &mut DbConn,
+    organization_id: &str,
+    key: &str,
+) -> StoreResult<Vec<UserRow>> {
+    let by_identity = identities::table
+        .filter(identities::organization_id.eq(organization_id))
+        .filter(identities::source_kind.eq("scim"))
+        .filter(identities::external_id.eq(key))
+        .select(identities::user_id);
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .filter(
+            users::id.eq_any(by_identity).or(users::provisioned_by
+                .eq("scim")
+                .and(users::user_name_lower.eq(key.to_lowercase()))),
+        )
+        .order(users::created_at.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Users of the organization (any state) with this email, lower-cased: the primary email
+/// column or any SCIM `emails[].value`.
+pub fn users_by_email(
+    conn: &mut DbConn,
+    organization_id: &str,
+    email_lower: &str,
+) -> StoreResult<Vec<UserRow>> {
+    let by_index = user_emails::table
+        .filter(user_emails::organization_id.eq(organization_id))
+        .filter(user_emails::value_lower.eq(email_lower))
+        .select(user_emails::user_id);
+    Ok(users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(
+            users::email_lower
+                .eq(email_lower)
+                .or(users::id.eq_any(by_index)),
+        )
+        .order(users::created_at.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
