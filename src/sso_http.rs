@@ -50,17 +50,18 @@ async fn sp_metadata(
 #[get("/sso/authorize")]
 async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let rid = request_id(&req);
-    let params: AuthorizeParams = match web::Query::<AuthorizeParams>::from_query(req.query_string()) {
-        Ok(q) => q.into_inner(),
-        Err(e) => {
-            return render(
-                StatusCode::BAD_REQUEST,
-                &format!("The sign-in link is malformed: {e}."),
-                "Go back to the application and try again.",
-                rid.as_deref(),
-            )
-        }
-    };
+    let params: AuthorizeParams =
+        match web::Query::<AuthorizeParams>::from_query(req.query_string()) {
+            Ok(q) => q.into_inner(),
+            Err(e) => {
+                return render(
+                    StatusCode::BAD_REQUEST,
+                    &format!("The sign-in link is malformed: {e}."),
+                    "Go back to the application and try again.",
+                    rid.as_deref(),
+                )
+            }
+        };
     match start_login(&app, params).await {
         Ok(start) => HttpResponse::Found()
             .insert_header((header::LOCATION, start.redirect_url))
@@ -120,7 +121,15 @@ async fn acs_post(
             rid.as_deref(),
         );
     };
-    match acs::consume(&app, &connection, &saml_response, relay_state, rid.as_deref()).await {
+    match acs::consume(
+        &app,
+        &connection,
+        &saml_response,
+        relay_state,
+        rid.as_deref(),
+    )
+    .await
+    {
         Ok(ok) => HttpResponse::Found()
             .insert_header((header::LOCATION, ok.location))
             .insert_header((header::CACHE_CONTROL, "no-store"))

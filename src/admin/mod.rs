@@ -10,6 +10,7 @@ pub mod organizations;
 pub mod roles;
 pub mod saml_connections;
 pub mod scim_directories;
+pub mod sso;
 pub mod webhooks;
 
 use actix_web::web;
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(roles::routes)
             .configure(scim_directories::routes)
             .configure(saml_connections::routes)
+            .configure(sso::routes)
             .configure(api_keys::routes)
             .configure(log::routes)
             .configure(webhooks::routes),

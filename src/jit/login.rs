@@ -142,9 +142,9 @@ pub fn login(
     req: &LoginRequest<'_>,
 ) -> Result<LoginOutcome, JitError> {
     let org = find_organization(conn, req.organization_id)?.ok_or(Refusal::UnknownOrganization)?;
-    let domain_verified =
-        domains::verified_domain_owner(conn, req.profile.email_domain())?.as_deref()
-            == Some(org.id.as_str());
+    let domain_verified = domains::verified_domain_owner(conn, req.profile.email_domain())?
+        .as_deref()
+        == Some(org.id.as_str());
     let keyed = name_id_is_key(req.name_id_format);
     let identity = if keyed {
         identities::find_identity(conn, req.connection_id, req.name_id)?
@@ -177,7 +177,7 @@ pub fn login(
         attach_name_id(conn, ctx, &org, req, &user.id)?;
     }
     if user.state == "invited" {
-        return accept_invitation(conn, ctx, org, req, user, keyed);
+        return accept_invitation(conn, ctx, org, req, user);
     }
     returning(conn, ctx, org, req, user, linked_by)
 }
@@ -346,7 +346,6 @@ fn accept_invitation(
     org: Organization,
     req: &LoginRequest<'_>,
     user: UserRow,
-    _keyed: bool,
 ) -> Result<LoginOutcome, JitError> {
     let now = ctx.now.naive_utc();
     let inv = invitations::invitation_of_user(conn, &user.id)?.ok_or(Refusal::InvitationExpired)?;
@@ -356,10 +355,15 @@ fn accept_invitation(
         _ => return Err(Refusal::InvitationExpired.into()),
     }
     take_seat(conn, &org)?;
-    if !invitations::accept_invitation(conn, &inv.id, now)? || !users_store::activate_invited_user(conn, &user.id, now)? {
+    if !invitations::accept_invitation(conn, &inv.id, now)?
+        || !users_store::activate_invited_user(conn, &user.id, now)?
+    {
         // Another login accepted it a moment ago: run again and link to that result.
         return Err(JitError::Race);
     }
+    // Read back: the activation changed state and version.
+    let user = identities::find_user_any_state(conn, &org.id, &user.id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("user {} vanished", user.id)))?;
     sync_profile(conn, ctx, &org, req, &user)?;
     let role = match &inv.role_id {
         Some(role_id) => find_role(conn, &org.id, role_id)?,

@@ -114,7 +114,12 @@ impl Preset {
             Preset::Default => {
                 // Every named preset's names, then the generic ones; first occurrence wins.
                 let mut out: Vec<&'static str> = Vec::new();
-                let named = [Preset::Okta, Preset::Entra, Preset::OneLogin, Preset::Google];
+                let named = [
+                    Preset::Okta,
+                    Preset::Entra,
+                    Preset::OneLogin,
+                    Preset::Google,
+                ];
                 for list in named
                     .iter()
                     .map(|p| p.own_names(field))
@@ -206,11 +211,7 @@ fn generic_names(field: Field) -> &'static [&'static str] {
     use Field as F;
     match field {
         F::Email => &["mail", "emailAddress", "urn:oid:0.9.2342.19200300.100.1.3"],
-        F::UserName => &[
-            "userName",
-            "uid",
-            "urn:oid:0.9.2342.19200300.100.1.1",
-        ],
+        F::UserName => &["userName", "uid", "urn:oid:0.9.2342.19200300.100.1.1"],
         F::GivenName => &["givenName", "given_name", "urn:oid:2.5.4.42"],
         F::FamilyName => &["sn", "surname", "family_name", "urn:oid:2.5.4.4"],
         F::DisplayName => &[
@@ -586,7 +587,10 @@ mod tests {
         assert_eq!(p.employee_number.as_deref(), Some("E-1815"));
         assert_eq!(p.manager.as_deref(), Some("charles@example.com"));
         assert_eq!(p.custom, attrs(&[("costCenter", &["CC-42"])]));
-        assert_eq!(p.sources.get("given_name").map(String::as_str), Some("firstName"));
+        assert_eq!(
+            p.sources.get("given_name").map(String::as_str),
+            Some("firstName")
+        );
     }
 
     fn entra_attrs() -> BTreeMap<String, Vec<String>> {
@@ -614,13 +618,19 @@ mod tests {
     fn entra_preset_reads_claim_uris_and_group_object_ids() {
         let p = map(Preset::Entra, &entra_attrs());
         assert_eq!(p.email, "grace@contoso.com");
-        assert_eq!(p.user_name.as_deref(), Some("ghopper@contoso.onmicrosoft.com"));
+        assert_eq!(
+            p.user_name.as_deref(),
+            Some("ghopper@contoso.onmicrosoft.com")
+        );
         assert_eq!(p.given_name.as_deref(), Some("Grace"));
         assert_eq!(p.family_name.as_deref(), Some("Hopper"));
         assert_eq!(p.display_name.as_deref(), Some("Grace Hopper"));
         assert_eq!(
             p.groups,
-            ["07dd8a60-bf6d-4e17-8844-230b77145381", "5c2f0e1a-9b8d-4c7e-a6f5-1e2d3c4b5a69"]
+            [
+                "07dd8a60-bf6d-4e17-8844-230b77145381",
+                "5c2f0e1a-9b8d-4c7e-a6f5-1e2d3c4b5a69"
+            ]
         );
         assert_eq!(p.department.as_deref(), Some("Navy"));
         assert_eq!(p.title.as_deref(), Some("Rear Admiral"));
@@ -700,7 +710,10 @@ mod tests {
         assert_eq!(p.groups, ["Apollo", "MIT"]);
         assert_eq!(p.custom, attrs(&[("PersonImmutableID", &["12345678"])]));
         // Friendly names compare case-insensitively.
-        let lower = attrs(&[("user.EMAIL", &["m@example.net"]), ("user.firstname", &["M"])]);
+        let lower = attrs(&[
+            ("user.EMAIL", &["m@example.net"]),
+            ("user.firstname", &["M"]),
+        ]);
         let p = map(Preset::OneLogin, &lower);
         assert_eq!(p.email, "m@example.net");
         assert_eq!(p.given_name.as_deref(), Some("M"));
@@ -718,7 +731,10 @@ mod tests {
             &okta_attrs(),
         );
         assert_eq!(err, Err(MappingError::MissingEmail));
-        let p = map(Preset::Okta, &entra_attrs().into_iter().chain(okta_attrs()).collect());
+        let p = map(
+            Preset::Okta,
+            &entra_attrs().into_iter().chain(okta_attrs()).collect(),
+        );
         assert_eq!(p.given_name.as_deref(), Some("Ada"));
         assert!(p
             .custom
@@ -742,7 +758,10 @@ mod tests {
             ("User.LastName", &["Y"]),
             ("memberOf", &["G"]),
         ]);
-        assert_eq!(map(Preset::Default, &onelogin), map(Preset::OneLogin, &onelogin));
+        assert_eq!(
+            map(Preset::Default, &onelogin),
+            map(Preset::OneLogin, &onelogin)
+        );
     }
 
     #[test]
@@ -752,41 +771,70 @@ mod tests {
             ("mail", Field::Email),
             ("emailAddress", Field::Email),
             ("EMAIL", Field::Email),
-            ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", Field::Email),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                Field::Email,
+            ),
             ("urn:oid:0.9.2342.19200300.100.1.3", Field::Email),
             ("firstName", Field::GivenName),
             ("givenName", Field::GivenName),
             ("given_name", Field::GivenName),
-            ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", Field::GivenName),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                Field::GivenName,
+            ),
             ("urn:oid:2.5.4.42", Field::GivenName),
             ("lastName", Field::FamilyName),
             ("sn", Field::FamilyName),
             ("urn:oid:2.5.4.4", Field::FamilyName),
-            ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", Field::FamilyName),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+                Field::FamilyName,
+            ),
             ("displayName", Field::DisplayName),
             ("urn:oid:2.16.840.1.113730.3.1.241", Field::DisplayName),
-            ("http://schemas.microsoft.com/identity/claims/displayname", Field::DisplayName),
+            (
+                "http://schemas.microsoft.com/identity/claims/displayname",
+                Field::DisplayName,
+            ),
             ("groups", Field::Groups),
             ("memberOf", Field::Groups),
-            ("http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", Field::Groups),
+            (
+                "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+                Field::Groups,
+            ),
             ("department", Field::Department),
             ("User.Department", Field::Department),
             ("title", Field::Title),
             ("jobTitle", Field::Title),
-            ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/jobtitle", Field::Title),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/jobtitle",
+                Field::Title,
+            ),
             ("employeeNumber", Field::EmployeeNumber),
             ("employeeId", Field::EmployeeNumber),
-            ("http://schemas.microsoft.com/identity/claims/employeeid", Field::EmployeeNumber),
+            (
+                "http://schemas.microsoft.com/identity/claims/employeeid",
+                Field::EmployeeNumber,
+            ),
             ("manager", Field::Manager),
             ("userName", Field::UserName),
             ("urn:oid:0.9.2342.19200300.100.1.1", Field::UserName),
         ];
         for (name, field) in cases {
-            let value = if *field == Field::Email { "v@example.com" } else { "v" };
+            let value = if *field == Field::Email {
+                "v@example.com"
+            } else {
+                "v"
+            };
             let a = attrs(&[(name, &[value])]);
             let p = map_assertion(Preset::Default, &BTreeMap::new(), "n@example.com", None, &a)
                 .unwrap();
-            assert_eq!(p.sources.get(field.key()).map(String::as_str), Some(*name), "{name}");
+            assert_eq!(
+                p.sources.get(field.key()).map(String::as_str),
+                Some(*name),
+                "{name}"
+            );
             assert!(p.custom.is_empty(), "{name} should be consumed");
         }
     }
@@ -817,7 +865,10 @@ mod tests {
         // What the overrides displaced is kept, not lost.
         assert_eq!(
             p.custom,
-            attrs(&[("email", &["preset@example.com"]), ("firstName", &["Preset"])])
+            attrs(&[
+                ("email", &["preset@example.com"]),
+                ("firstName", &["Preset"])
+            ])
         );
         // An override naming a missing attribute does not fall back to the preset's.
         let only_email: BTreeMap<String, String> =
@@ -834,10 +885,20 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_must_look_like_one() {
-        let p = map(Preset::Okta, &attrs(&[("email", &["", "  Bob@Example.COM "])]));
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["", "  Bob@Example.COM "])]),
+        );
         assert_eq!(p.email, "Bob@Example.COM");
         assert_eq!(p.email_lower, "bob@example.com");
-        for bad in ["bob", "bob@", "@example.com", "a@b@c.com", "bob smith@example.com", "bob@example..com"] {
+        for bad in [
+            "bob",
+            "bob@",
+            "@example.com",
+            "a@b@c.com",
+            "bob smith@example.com",
+            "bob@example..com",
+        ] {
             let r = map_assertion(
                 Preset::Okta,
                 &BTreeMap::new(),
@@ -862,13 +923,17 @@ mod tests {
         let none = BTreeMap::new();
         let no = BTreeMap::new();
         for format in [Some(NAMEID_EMAIL), Some(NAMEID_UNSPECIFIED), None] {
-            let p = map_assertion(Preset::Default, &no, " Eve@Example.com ", format, &none).unwrap();
+            let p =
+                map_assertion(Preset::Default, &no, " Eve@Example.com ", format, &none).unwrap();
             assert_eq!(p.email, "Eve@Example.com");
             assert_eq!(p.email_lower, "eve@example.com");
             assert_eq!(p.email_source, EmailSource::NameId);
         }
         // A persistent or transient NameID is never taken for an email, whatever it looks like.
-        for format in [PERSISTENT, "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"] {
+        for format in [
+            PERSISTENT,
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+        ] {
             let r = map_assertion(Preset::Default, &no, "eve@example.com", Some(format), &none);
             assert_eq!(r, Err(MappingError::MissingEmail));
         }
@@ -890,16 +955,29 @@ mod tests {
 
     #[test]
     fn display_name_falls_back_to_given_and_family() {
-        let p = map(Preset::Okta, &attrs(&[("email", &["a@x.io"]), ("firstName", &["Ada"])]));
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["a@x.io"]), ("firstName", &["Ada"])]),
+        );
         assert_eq!(p.display_name.as_deref(), Some("Ada"));
-        let p = map(Preset::Okta, &attrs(&[("email", &["a@x.io"]), ("lastName", &["L"])]));
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["a@x.io"]), ("lastName", &["L"])]),
+        );
         assert_eq!(p.display_name.as_deref(), Some("L"));
-        let p = map(Preset::Okta, &attrs(&[("email", &["a@x.io"]), ("firstName", &["  "])]));
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["a@x.io"]), ("firstName", &["  "])]),
+        );
         assert_eq!(p.display_name, None);
         assert_eq!(p.given_name, None);
         let p = map(
             Preset::Okta,
-            &attrs(&[("email", &["a@x.io"]), ("displayName", &["Countess"]), ("firstName", &["Ada"])]),
+            &attrs(&[
+                ("email", &["a@x.io"]),
+                ("displayName", &["Countess"]),
+                ("firstName", &["Ada"]),
+            ]),
         );
         assert_eq!(p.display_name.as_deref(), Some("Countess"));
     }
@@ -915,7 +993,11 @@ mod tests {
         let p = map(Preset::Default, &a);
         assert_eq!(
             p.custom,
-            attrs(&[("Roles", &["  spaced  ", ""]), ("empty", &[]), ("mail", &["second@x.io"])])
+            attrs(&[
+                ("Roles", &["  spaced  ", ""]),
+                ("empty", &[]),
+                ("mail", &["second@x.io"])
+            ])
         );
     }
 
@@ -932,7 +1014,10 @@ mod tests {
 
     #[test]
     fn presets_parse_and_list() {
-        assert_eq!(preset_names(), ["default", "okta", "entra", "google", "onelogin"]);
+        assert_eq!(
+            preset_names(),
+            ["default", "okta", "entra", "google", "onelogin"]
+        );
         for p in Preset::ALL {
             assert_eq!(Preset::parse(p.as_str()), Some(p));
         }

@@ -3,6 +3,7 @@
 //! the user under the organization's JIT policy (`login`), with roles from groups
 //! (`roles`) and invitations for people outside the verified domains (`invitations`).
 
+pub mod invitations;
 pub mod login;
 pub mod mapping;
 pub mod profile;

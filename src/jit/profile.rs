@@ -186,9 +186,13 @@ fn add_schema(resource: &mut Value, urn: &str) {
 /// fields that changed (`None` when nothing did). A field the assertion does not carry is
 /// left alone, never cleared. The email is synced only when `sync_email` (users whose
 /// email JIT owns; a SCIM directory's multi-valued emails are its own).
-pub fn sync(row: &UserRow, p: &MappedProfile, sync_email: bool) -> Option<(UserProfile, Vec<&'static str>)> {
-    let mut resource: Value =
-        serde_json::from_str(&row.attributes).unwrap_or_else(|_| json!({ "schemas": [USER_SCHEMA] }));
+pub fn sync(
+    row: &UserRow,
+    p: &MappedProfile,
+    sync_email: bool,
+) -> Option<(UserProfile, Vec<&'static str>)> {
+    let mut resource: Value = serde_json::from_str(&row.attributes)
+        .unwrap_or_else(|_| json!({ "schemas": [USER_SCHEMA] }));
     let mut changed = Vec::new();
     for field in SYNCED {
         if field == Synced::Email && !sync_email {
@@ -226,7 +230,11 @@ pub fn sync(row: &UserRow, p: &MappedProfile, sync_email: bool) -> Option<(UserP
             user_name: row.user_name.clone(),
             user_name_lower: row.user_name_lower.clone(),
             external_id: row.external_id.clone(),
-            email: if email_changed { Some(p.email.clone()) } else { row.email.clone() },
+            email: if email_changed {
+                Some(p.email.clone())
+            } else {
+                row.email.clone()
+            },
             email_lower: if email_changed {
                 Some(p.email_lower.clone())
             } else {

@@ -78,7 +78,15 @@ pub fn apply_roles(
     for h in &held {
         if !wanted.roles.iter().any(|(r, _)| r.id == h.role_id) {
             ra::delete_role_assignment(conn, user_id, &h.role_id)?;
-            role_event(conn, ctx, org, user_id, "role.unassigned", &h.key, &h.source)?;
+            role_event(
+                conn,
+                ctx,
+                org,
+                user_id,
+                "role.unassigned",
+                &h.key,
+                &h.source,
+            )?;
             changed = true;
         }
     }

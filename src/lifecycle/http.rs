@@ -10,7 +10,11 @@ use crate::error::ApiError;
 use crate::extract::page_limit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").route("/events", web::get().to(events)));
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/events", web::get().to(events))
+            .configure(crate::admin::sso::app_routes),
+    );
 }
 
 #[derive(Debug, Deserialize)]

@@ -83,7 +83,8 @@ pub async fn consume(
     request_id: Option<&str>,
 ) -> Result<AcsSuccess, AcsFailure> {
     let now = app.now();
-    let (assertion, info) = match validate_and_consume(app, connection_id, saml_response, now).await {
+    let (assertion, info) = match validate_and_consume(app, connection_id, saml_response, now).await
+    {
         Ok(v) => v,
         Err(e) => {
             let failure = AcsFailure::unverified(&e);
@@ -110,8 +111,19 @@ pub async fn consume(
     let target = match target {
         Ok(t) => t,
         Err(reason) => {
-            let failure = fail(reason, "This sign-in has no allowed application to return to.".into(), &None);
-            record_failure(app, &info.id, Some(&info.organization_id), &failure, json!({})).await;
+            let failure = fail(
+                reason,
+                "This sign-in has no allowed application to return to.".into(),
+                &None,
+            );
+            record_failure(
+                app,
+                &info.id,
+                Some(&info.organization_id),
+                &failure,
+                json!({}),
+            )
+            .await;
             return Err(failure);
         }
     };
@@ -131,7 +143,14 @@ pub async fn consume(
                 &Some(target),
             );
             tracing::warn!(sso.reason = failure.reason, connection = %info.id, "SAML login refused");
-            record_failure(app, &info.id, Some(&info.organization_id), &failure, json!({})).await;
+            record_failure(
+                app,
+                &info.id,
+                Some(&info.organization_id),
+                &failure,
+                json!({}),
+            )
+            .await;
             return Err(failure);
         }
     };
@@ -170,7 +189,11 @@ pub async fn consume(
 /// The redirect URI (and the app's state) of a verified login, or the reason there is
 /// none: SP-initiated logins return where `/sso/authorize` was asked to; IdP-initiated
 /// ones to the connection's default, with the IdP's RelayState as `state`.
-async fn target(app: &AppState, info: &ConnectionInfo, relay_state: Option<String>) -> Result<Target, &'static str> {
+async fn target(
+    app: &AppState,
+    info: &ConnectionInfo,
+    relay_state: Option<String>,
+) -> Result<Target, &'static str> {
     let (uri, state) = match &info.authn_request {
         Some(req) => (req.redirect_uri.clone(), req.relay_state.clone()),
         None => (info.default_redirect_uri.clone(), relay_state),
@@ -265,7 +288,9 @@ fn mapped_view(p: &MappedProfile) -> Value {
 /// event and the log).
 fn person_message(r: &Refusal) -> String {
     match r {
-        Refusal::UnknownOrganization => "This application is no longer set up for your organization.",
+        Refusal::UnknownOrganization => {
+            "This application is no longer set up for your organization."
+        }
         Refusal::JitDisabled => "Your account has not been set up for this application yet.",
         Refusal::DomainNotVerified(_) => "Your email domain is not approved for this organization.",
         Refusal::SeatLimit(_) => "Your organization has no seats left in this application.",

@@ -10,12 +10,12 @@ use crate::app::AppState;
 use crate::changes::ChangeContext;
 use crate::db::DbConn;
 use crate::jit::login::LoginOutcome;
-use crate::store::users::groups_of_users;
 use crate::store::identities::{find_user_any_state, identities_of_user};
 use crate::store::orgs::find_organization;
 use crate::store::role_assignments::roles_of_user;
 use crate::store::saml_connections::find_connection;
 use crate::store::sso_codes::{self, NewSsoCode};
+use crate::store::users::groups_of_users;
 use crate::store::{StoreError, StoreResult};
 use crate::tenancy::api_keys::hash_key;
 
@@ -71,7 +71,11 @@ impl From<crate::db::DbError> for ExchangeError {
 /// Exchanges a code for the login's profile JSON. Single use is decided by one
 /// conditional UPDATE, so two concurrent exchanges of one code cannot both succeed; a
 /// wrong redirect URI burns the code too (it was presented by someone who has it).
-pub async fn exchange(app: &AppState, code: String, redirect_uri: String) -> Result<Value, ExchangeError> {
+pub async fn exchange(
+    app: &AppState,
+    code: String,
+    redirect_uri: String,
+) -> Result<Value, ExchangeError> {
     let now: DateTime<Utc> = app.now();
     app.db
         .write(move |conn| {

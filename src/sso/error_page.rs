@@ -5,7 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
 /// Renders the page with `status`.
-pub fn render(status: StatusCode, message: &str, advice: &str, reference: Option<&str>) -> HttpResponse {
+pub fn render(
+    status: StatusCode,
+    message: &str,
+    advice: &str,
+    reference: Option<&str>,
+) -> HttpResponse {
     let reference = reference
         .map(|r| format!("<p class=\"ref\">Reference: <code>{}</code></p>", escape(r)))
         .unwrap_or_default();
@@ -74,6 +79,9 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

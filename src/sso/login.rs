@@ -19,8 +19,8 @@ use super::connections::parse_map;
 use super::keys::sp_key_pair;
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
-use crate::jit::mapping::Preset;
 use crate::db::run_blocking;
+use crate::jit::mapping::Preset;
 use crate::saml::authn_request::{redirect_url, AuthnRequest};
 use crate::saml::response::{
     decode_post_binding, peek_in_response_to, validate_response, ResponseConfig, ValidatedAssertion,

@@ -26,7 +26,10 @@ pub async fn is_allowed(app: &AppState, uri: &str) -> Result<bool, SsoError> {
 /// Checks that `uri` is an absolute http(s) URL without a fragment.
 pub fn check_redirect_uri(field: &str, uri: &str) -> Result<(), SsoError> {
     if uri.len() > MAX_URI_LEN {
-        return Err(SsoError::invalid(field, format!("at most {MAX_URI_LEN} characters")));
+        return Err(SsoError::invalid(
+            field,
+            format!("at most {MAX_URI_LEN} characters"),
+        ));
     }
     let parsed = url::Url::parse(uri).map_err(|e| SsoError::invalid(field, e.to_string()))?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {

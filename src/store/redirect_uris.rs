@@ -28,7 +28,10 @@ pub fn list_redirect_uris(conn: &mut DbConn) -> StoreResult<Vec<RedirectUri>> {
 }
 
 pub fn redirect_uri_exists(conn: &mut DbConn, uri: &str) -> StoreResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(uris::table.filter(uris::uri.eq(uri)))).get_result(conn)?)
+    Ok(
+        diesel::select(diesel::dsl::exists(uris::table.filter(uris::uri.eq(uri))))
+            .get_result(conn)?,
+    )
 }
 
 pub fn delete_redirect_uri(conn: &mut DbConn, id: &str) -> StoreResult<usize> {

@@ -36,7 +36,9 @@ pub struct NewSsoCode<'a> {
 }
 
 pub fn insert_code(conn: &mut DbConn, new: &NewSsoCode<'_>) -> StoreResult<()> {
-    diesel::insert_into(codes::table).values(new).execute(conn)?;
+    diesel::insert_into(codes::table)
+        .values(new)
+        .execute(conn)?;
     Ok(())
 }
 

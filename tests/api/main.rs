@@ -27,4 +27,6 @@ mod scim_query;
 mod scim_support;
 mod scim_users;
 mod shutdown;
+mod sso_login;
+mod sso_support;
 mod webhooks;

@@ -3,6 +3,7 @@
 //! dropped after it — and talks to it over real HTTP.
 
 pub mod dns;
+pub mod idp;
 pub mod pg;
 pub mod process;
 pub mod receiver;
@@ -67,10 +68,8 @@ pub struct TestAppBuilder {
 
 /// A clock tests move by hand: time is injected, never slept.
 #[derive(Debug)]
-#[allow(dead_code)] // first users land with the JIT and lifecycle tests
 pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
 
-#[allow(dead_code)]
 impl ManualClock {
     /// Starts at the current wall-clock time (so freshly signed SAML responses are valid).
     pub fn new() -> Arc<ManualClock> {
@@ -114,7 +113,6 @@ impl TestAppBuilder {
     }
 
     /// Runs the server on `clock` instead of the wall clock.
-    #[allow(dead_code)]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
         self
@@ -295,6 +293,34 @@ macro_rules! backend_tests {
             use super::*;
             $(#[test] fn $name() {
                 let Some($app) = $crate::support::TestApp::builder($crate::support::Backend::Postgres).start() else { return };
+                $body
+            })*
+        }
+    };
+}
+
+/// Like [`backend_tests!`], with a [`ManualClock`] the body can move: each test gets
+/// `($app, $clock)`, the clock starting at the current wall-clock time.
+#[macro_export]
+macro_rules! backend_tests_with_clock {
+    ($(fn $name:ident($app:ident, $clock:ident) $body:block)*) => {
+        mod sqlite_with_clock {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let $clock = $crate::support::ManualClock::new();
+                let $app = $crate::support::TestApp::builder($crate::support::Backend::Sqlite)
+                    .clock($clock.clone()).start().unwrap();
+                $body
+            })*
+        }
+        mod postgres_with_clock {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test] fn $name() {
+                let $clock = $crate::support::ManualClock::new();
+                let Some($app) = $crate::support::TestApp::builder($crate::support::Backend::Postgres)
+                    .clock($clock.clone()).start() else { return };
                 $body
             })*
         }

@@ -1,0 +1,172 @@
+//! `/admin/v1/redirect-uris` (the login redirect allow-list) and
+//! `/admin/v1/organizations/{org}/invitations`. The app API mounts the same invitation
+//! handlers under `/api/v1` with an app key (see [`app_routes`]).
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{AdminAuth, AppAuth};
+use crate::app::AppState;
+use crate::changes::Actor;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::jit::invitations::{self, CreateInvitation};
+use crate::sso::redirects;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/redirect-uris")
+            .route(web::post().to(add_redirect_uri))
+            .route(web::get().to(list_redirect_uris)),
+    )
+    .service(web::resource("/redirect-uris/{id}").route(web::delete().to(delete_redirect_uri)))
+    .service(
+        web::resource("/organizations/{org}/invitations")
+            .route(web::post().to(admin_invite))
+            .route(web::get().to(admin_list_invitations)),
+    )
+    .service(
+        web::resource("/organizations/{org}/invitations/{id}")
+            .route(web::delete().to(admin_revoke)),
+    );
+}
+
+/// The app-key mount of the invitation endpoints (inside `/api/v1`).
+pub fn app_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organizations/{org}/invitations")
+            .route(web::post().to(app_invite))
+            .route(web::get().to(app_list_invitations)),
+    )
+    .service(
+        web::resource("/organizations/{org}/invitations/{id}").route(web::delete().to(app_revoke)),
+    );
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddRedirectUri {
+    uri: String,
+}
+
+async fn add_redirect_uri(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    body: ApiJson<AddRedirectUri>,
+) -> Result<HttpResponse, ApiError> {
+    let row = redirects::add(&app, body.into_inner().uri).await?;
+    Ok(HttpResponse::Created()
+        .json(json!({ "id": row.id, "uri": row.uri, "created_at": row.created_at.and_utc() })))
+}
+
+async fn list_redirect_uris(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+) -> Result<HttpResponse, ApiError> {
+    let (managed, environment) = redirects::list(&app).await?;
+    let data: Vec<_> = managed
+        .into_iter()
+        .map(|r| json!({ "id": r.id, "uri": r.uri, "created_at": r.created_at.and_utc() }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "data": data, "environment": environment })))
+}
+
+async fn delete_redirect_uri(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    redirects::remove(&app, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn invite(
+    app: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+    org: String,
+    body: CreateInvitation,
+) -> Result<HttpResponse, ApiError> {
+    let v = invitations::create_invitation(app, actor, request_id, org, body).await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+async fn list(app: &AppState, org: String) -> Result<HttpResponse, ApiError> {
+    let data = invitations::list_invitations(app, org).await?;
+    Ok(HttpResponse::Ok().json(json!({ "data": data })))
+}
+
+async fn revoke(
+    app: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+    path: (String, String),
+) -> Result<HttpResponse, ApiError> {
+    let v = invitations::revoke_invitation(app, actor, request_id, path.0, path.1).await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn admin_invite(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    org: web::Path<String>,
+    body: ApiJson<CreateInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    invite(
+        &app,
+        &auth.actor,
+        auth.request_id,
+        org.into_inner(),
+        body.into_inner(),
+    )
+    .await
+}
+
+async fn admin_list_invitations(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    org: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    list(&app, org.into_inner()).await
+}
+
+async fn admin_revoke(
+    app: web::Data<AppState>,
+    auth: AdminAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    revoke(&app, &auth.actor, auth.request_id, path.into_inner()).await
+}
+
+async fn app_invite(
+    app: web::Data<AppState>,
+    auth: AppAuth,
+    org: web::Path<String>,
+    body: ApiJson<CreateInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    invite(
+        &app,
+        &auth.actor,
+        auth.request_id,
+        org.into_inner(),
+        body.into_inner(),
+    )
+    .await
+}
+
+async fn app_list_invitations(
+    app: web::Data<AppState>,
+    _auth: AppAuth,
+    org: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    list(&app, org.into_inner()).await
+}
+
+async fn app_revoke(
+    app: web::Data<AppState>,
+    auth: AppAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    revoke(&app, &auth.actor, auth.request_id, path.into_inner()).await
+}
