@@ -27,6 +27,7 @@ mod scim_query;
 mod scim_support;
 mod scim_users;
 mod shutdown;
+mod sso_concurrency;
 mod sso_login;
 mod sso_support;
 mod webhooks;

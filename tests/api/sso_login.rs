@@ -374,3 +374,28 @@ backend_tests_with_clock! {
         assert!(statuses.contains(&"accepted") && statuses.contains(&"expired") && statuses.contains(&"revoked"));
     }
 }
+
+/// The test IdP's signatures verify with xmlsec1 (skipped, with a note, where xmlsec1 is
+/// not installed: `apt-get install xmlsec1`).
+#[test]
+fn test_idp_output_verifies_with_xmlsec1() {
+    if std::process::Command::new("xmlsec1").arg("--version").output().is_err() {
+        eprintln!("NOTE: xmlsec1 not installed; test IdP cross-check skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let login = Login::new("nid-x&<y>", "x@acme.example")
+        .attr("groups", &["A & B", "<c>", "quote\"d"])
+        .answering("_req-1");
+    let good = dir.path().join("good.xml");
+    std::fs::write(&good, login.response_xml("https://sp.example/acs", "https://sp.example/md")).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/saml/check_test_idp.sh");
+    let out = std::process::Command::new(script).arg(&good).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // And xmlsec1 does reject a changed assertion (the check can fail).
+    let bad = dir.path().join("bad.xml");
+    let xml = std::fs::read_to_string(&good).unwrap().replace("x@acme.example", "y@acme.example");
+    std::fs::write(&bad, xml).unwrap();
+    let out = std::process::Command::new(script).arg(&bad).output().unwrap();
+    assert!(!out.status.success());
+}

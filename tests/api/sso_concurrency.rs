@@ -1,0 +1,122 @@
+//! Invariants 1 and 2 under concurrency, over HTTP: many simultaneous first logins of one
+//! person (mixed with a SCIM create of that person) make one user; SAML and SCIM racing
+//! for the last seats never exceed `max_seats`.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::scim_support::directory;
+use crate::sso_support::{setup, Acs};
+
+const LOGINS: usize = 50;
+
+backend_tests! {
+    fn fifty_simultaneous_first_logins_and_a_scim_create_make_one_user(app) {
+        let sso = setup(&app, "acme", json!({}), &[], json!({}));
+        let scim = directory(&app, "acme");
+        let email = sso.email("zoe");
+        // Signed up front so the race is only the server's.
+        let responses: Vec<String> = (0..LOGINS)
+            .map(|_| sso.person("zoe").response_b64(&sso.acs_url, &sso.sp_entity_id))
+            .collect();
+        let barrier = Arc::new(Barrier::new(LOGINS + 1));
+        let (outcomes, scim_status) = thread::scope(|s| {
+            let logins: Vec<_> = responses
+                .iter()
+                .map(|b64| {
+                    let (barrier, sso) = (barrier.clone(), &sso);
+                    s.spawn(move || {
+                        barrier.wait();
+                        sso.post_raw(b64, None)
+                    })
+                })
+                .collect();
+            let scim_create = {
+                let (barrier, scim, email) = (barrier.clone(), &scim, email.clone());
+                s.spawn(move || {
+                    barrier.wait();
+                    scim.post("/Users", &json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": email,
+                        "emails": [{"value": email, "primary": true}],
+                    }))
+                    .status()
+                    .as_u16()
+                })
+            };
+            let outcomes: Vec<Acs> = logins.into_iter().map(|h| h.join().unwrap()).collect();
+            (outcomes, scim_create.join().unwrap())
+        });
+        for o in &outcomes {
+            o.code(); // every login succeeded
+        }
+        assert!(scim_status == 201 || scim_status == 409, "SCIM create: {scim_status}");
+        let found = sso.scim_users(&scim.token, &format!("userName eq \"{email}\""));
+        assert_eq!(found["totalResults"], 1);
+        assert_eq!(sso.scim_users(&scim.token, "userName pr")["totalResults"], 1);
+        assert_eq!(sso.events("user.created").len(), 1);
+        assert_eq!(sso.events("user.login").len(), LOGINS);
+        // Every exchange names the same user.
+        let mut ids: Vec<String> = outcomes
+            .iter()
+            .take(5)
+            .map(|o| {
+                let p: serde_json::Value = sso.exchange(&o.code(), crate::sso_support::REDIRECT_URI).json().unwrap();
+                p["user"]["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 1);
+    }
+
+    fn saml_and_scim_racing_for_the_last_seats_never_exceed_the_limit(app) {
+        const SEATS: usize = 10;
+        const SEATED: usize = 5;
+        let sso = setup(&app, "acme", json!({"max_seats": SEATS}), &[], json!({}));
+        let scim = directory(&app, "acme");
+        for i in 0..SEATED {
+            scim.create_user(&sso.email(&format!("seated{i}")));
+        }
+        let responses: Vec<String> = (0..10)
+            .map(|i| sso.person(&format!("saml{i}")).response_b64(&sso.acs_url, &sso.sp_entity_id))
+            .collect();
+        let contenders = responses.len() + 5;
+        let barrier = Arc::new(Barrier::new(contenders));
+        let admitted = thread::scope(|s| {
+            let mut handles = Vec::new();
+            for b64 in &responses {
+                let (barrier, sso) = (barrier.clone(), &sso);
+                handles.push(s.spawn(move || {
+                    barrier.wait();
+                    match sso.post_raw(b64, None) {
+                        a @ Acs::Redirect { .. } if a.param("code").is_some() => true,
+                        a => {
+                            assert_eq!(a.error(), "seat_limit");
+                            false
+                        }
+                    }
+                }));
+            }
+            for i in 0..5 {
+                let (barrier, scim, sso) = (barrier.clone(), &scim, &sso);
+                handles.push(s.spawn(move || {
+                    barrier.wait();
+                    let email = sso.email(&format!("scim{i}"));
+                    let status = scim.post("/Users", &json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": email,
+                    })).status().as_u16();
+                    assert!(status == 201 || status == 403, "SCIM create: {status}");
+                    status == 201
+                }));
+            }
+            handles.into_iter().filter(|_| true).map(|h| h.join().unwrap()).filter(|ok| *ok).count()
+        });
+        assert_eq!(admitted, SEATS - SEATED);
+        let active = sso.scim_users(&scim.token, "active eq true");
+        assert_eq!(active["totalResults"], SEATS);
+    }
+}
