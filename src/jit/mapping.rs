@@ -315,6 +315,30 @@ impl MappedProfile {
             .rsplit_once('@')
             .map_or("", |(_, domain)| domain)
     }
+
+    /// The mapped fields as the code exchange shows them (`attributes.mapped`): field
+    /// key → value, absent fields left out, `groups` always present.
+    pub fn mapped_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("email".into(), self.email.clone().into());
+        let optional = [
+            (Field::UserName, &self.user_name),
+            (Field::GivenName, &self.given_name),
+            (Field::FamilyName, &self.family_name),
+            (Field::DisplayName, &self.display_name),
+            (Field::Department, &self.department),
+            (Field::Title, &self.title),
+            (Field::EmployeeNumber, &self.employee_number),
+            (Field::Manager, &self.manager),
+        ];
+        for (field, value) in optional {
+            if let Some(v) = value {
+                m.insert(field.key().into(), v.clone().into());
+            }
+        }
+        m.insert("groups".into(), self.groups.clone().into());
+        serde_json::Value::Object(m)
+    }
 }
 
 impl std::fmt::Debug for MappedProfile {
@@ -1008,6 +1032,25 @@ mod tests {
         let p = map_assertion(Preset::Okta, &overrides, "x", Some(PERSISTENT), &a).unwrap();
         assert_eq!(p.email, "boss@x.io");
         assert_eq!(p.manager, None);
+    }
+
+    #[test]
+    fn mapped_json_lists_present_fields() {
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["A@x.io"]), ("firstName", &["Ada"])]),
+        );
+        assert_eq!(
+            p.mapped_json(),
+            serde_json::json!({
+                "email": "A@x.io", "given_name": "Ada", "display_name": "Ada", "groups": [],
+            })
+        );
+        let p = map(Preset::Okta, &okta_attrs());
+        let j = p.mapped_json();
+        assert_eq!(j["employee_number"], "E-1815");
+        assert_eq!(j["groups"], serde_json::json!(["Engineering", "Everyone"]));
+        assert!(j.get("user_name").is_none());
     }
 
     #[test]
