@@ -241,6 +241,7 @@ diesel::table! {
         clock_skew_secs -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        attribute_preset -> Text,
     }
 }
 

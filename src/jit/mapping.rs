@@ -17,8 +17,6 @@ pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:
 /// Longest email accepted (RFC 5321 §4.5.3.1 path limit, rounded to what people use).
 const MAX_EMAIL_LEN: usize = 320;
 
-const CLAIMS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/";
-
 /// The profile fields a connection's `attribute_mapping` may override, in the order
 /// they are mapped. `email` comes first so that its attribute is never taken by another
 /// field.
@@ -219,8 +217,8 @@ fn generic_names(field: Field) -> &'static [&'static str] {
             "display_name",
             "urn:oid:2.16.840.1.113730.3.1.241",
         ],
-        F::Groups => &["memberOf", "urn:oid:1.3.6.1.4.1.5923.1.5.1.1"],
-        F::Department => &["department"],
+        F::Groups => &["urn:oid:1.3.6.1.4.1.5923.1.5.1.1"],
+        F::Department => &[],
         F::Title => &["jobTitle", "job_title", "urn:oid:2.5.4.12"],
         F::EmployeeNumber => &[
             "employeeId",
@@ -316,6 +314,30 @@ impl MappedProfile {
         self.email_lower
             .rsplit_once('@')
             .map_or("", |(_, domain)| domain)
+    }
+
+    /// The mapped fields as the code exchange shows them (`attributes.mapped`): field
+    /// key → value, absent fields left out, `groups` always present.
+    pub fn mapped_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("email".into(), self.email.clone().into());
+        let optional = [
+            (Field::UserName, &self.user_name),
+            (Field::GivenName, &self.given_name),
+            (Field::FamilyName, &self.family_name),
+            (Field::DisplayName, &self.display_name),
+            (Field::Department, &self.department),
+            (Field::Title, &self.title),
+            (Field::EmployeeNumber, &self.employee_number),
+            (Field::Manager, &self.manager),
+        ];
+        for (field, value) in optional {
+            if let Some(v) = value {
+                m.insert(field.key().into(), v.clone().into());
+            }
+        }
+        m.insert("groups".into(), self.groups.clone().into());
+        serde_json::Value::Object(m)
     }
 }
 
@@ -471,11 +493,11 @@ fn first_single<'a>(
 }
 
 /// The override for `field` alone when there is one, else the preset's names.
-fn candidate_names<'a>(
+fn candidate_names(
     preset: Preset,
-    overrides: &'a BTreeMap<String, String>,
+    overrides: &BTreeMap<String, String>,
     field: Field,
-) -> Vec<&'a str> {
+) -> Vec<&str> {
     match overrides.get(field.key()) {
         Some(name) => vec![name.as_str()],
         None => preset.names(field),
@@ -1010,6 +1032,25 @@ mod tests {
         let p = map_assertion(Preset::Okta, &overrides, "x", Some(PERSISTENT), &a).unwrap();
         assert_eq!(p.email, "boss@x.io");
         assert_eq!(p.manager, None);
+    }
+
+    #[test]
+    fn mapped_json_lists_present_fields() {
+        let p = map(
+            Preset::Okta,
+            &attrs(&[("email", &["A@x.io"]), ("firstName", &["Ada"])]),
+        );
+        assert_eq!(
+            p.mapped_json(),
+            serde_json::json!({
+                "email": "A@x.io", "given_name": "Ada", "display_name": "Ada", "groups": [],
+            })
+        );
+        let p = map(Preset::Okta, &okta_attrs());
+        let j = p.mapped_json();
+        assert_eq!(j["employee_number"], "E-1815");
+        assert_eq!(j["groups"], serde_json::json!(["Engineering", "Everyone"]));
+        assert!(j.get("user_name").is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::store::users::{UserEmail, UserProfile, UserRow};
 pub fn new_resource(p: &MappedProfile) -> Value {
     let mut obj = Map::new();
     obj.insert("schemas".into(), json!([USER_SCHEMA]));
-    obj.insert("userName".into(), json!(p.email));
+    obj.insert("userName".into(), json!(user_name(p)));
     let mut user = Value::Object(obj);
     for field in SYNCED {
         field.write(&mut user, p);
@@ -21,12 +21,18 @@ pub fn new_resource(p: &MappedProfile) -> Value {
     user
 }
 
+/// A new JIT user's userName: the mapped one, else the email (what IdPs' SCIM
+/// connectors send as userName by default, so a later SCIM push finds the user).
+fn user_name(p: &MappedProfile) -> &str {
+    p.user_name.as_deref().unwrap_or(&p.email)
+}
+
 /// The profile columns of a new JIT user.
 pub fn new_profile(p: &MappedProfile, state: &str) -> UserProfile {
     let resource = new_resource(p);
     UserProfile {
-        user_name: p.email.clone(),
-        user_name_lower: p.email_lower.clone(),
+        user_name: user_name(p).to_owned(),
+        user_name_lower: user_name(p).to_lowercase(),
         external_id: None,
         email: Some(p.email.clone()),
         email_lower: Some(p.email_lower.clone()),

@@ -268,20 +268,12 @@ async fn provision(
     }
 }
 
-/// The mapped profile as the app sees it under `attributes.mapped`.
+/// The mapped profile as the app sees it under `attributes.mapped`, with the custom
+/// attributes (every one no field used) kept verbatim.
 fn mapped_view(p: &MappedProfile) -> Value {
-    json!({
-        "email": p.email,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "display_name": p.display_name,
-        "groups": p.groups,
-        "department": p.department,
-        "title": p.title,
-        "employee_number": p.employee_number,
-        "manager": p.manager,
-        "custom": p.custom,
-    })
+    let mut v = p.mapped_json();
+    v["custom"] = json!(p.custom);
+    v
 }
 
 /// What the person is told about a policy refusal (the admin-facing detail is in the

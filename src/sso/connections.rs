@@ -18,6 +18,7 @@ use super::{SpUrls, SsoError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::jit::mapping::{preset_names, Preset};
 use crate::saml::metadata::{parse_idp_metadata, sp_metadata_xml, SpMetadata};
 use crate::saml::xml::Limits;
 use crate::store::orgs;
@@ -29,7 +30,8 @@ use crate::store::saml_connections::{
 use crate::store::sp_keys::{self, NewSpKey};
 use crate::store::StoreError;
 
-/// Keys `attribute_mapping` may set: provisiond's profile field → the IdP attribute Name.
+/// Keys `attribute_mapping` may set: provisiond's profile field → the IdP attribute Name
+/// (the fields `jit::mapping` fills; a test keeps the two lists equal).
 pub const MAPPABLE_ATTRIBUTES: &[&str] = &[
     "email",
     "user_name",
@@ -37,6 +39,10 @@ pub const MAPPABLE_ATTRIBUTES: &[&str] = &[
     "family_name",
     "display_name",
     "groups",
+    "department",
+    "title",
+    "employee_number",
+    "manager",
 ];
 /// Largest accepted clock skew.
 const MAX_CLOCK_SKEW_SECS: i32 = 600;
@@ -60,6 +66,8 @@ pub struct CreateConnection {
     pub idp_certificates: Option<Vec<String>>,
     #[serde(default)]
     pub attribute_mapping: BTreeMap<String, String>,
+    /// Which IdP's default attribute names to read (`default` when absent).
+    pub attribute_preset: Option<String>,
     #[serde(default)]
     pub group_role_mapping: BTreeMap<String, String>,
     /// IdP-initiated logins (no InResponseTo) are accepted unless turned off: IdP
@@ -90,6 +98,7 @@ pub struct UpdateConnection {
     /// Replaces the pinned certificate set (add the new one next to the old for rollover).
     pub idp_certificates: Option<Vec<String>>,
     pub attribute_mapping: Option<BTreeMap<String, String>>,
+    pub attribute_preset: Option<String>,
     pub group_role_mapping: Option<BTreeMap<String, String>>,
     pub allow_idp_initiated: Option<bool>,
     /// `null` clears it.
@@ -125,6 +134,8 @@ pub struct ConnectionView {
     pub idp_sso_post_url: Option<String>,
     pub idp_certificates: Vec<CertificateView>,
     pub attribute_mapping: BTreeMap<String, String>,
+    /// `default`, `okta`, `entra`, `google` or `onelogin` (see `jit::mapping::Preset`).
+    pub attribute_preset: &'static str,
     pub group_role_mapping: BTreeMap<String, String>,
     pub allow_idp_initiated: bool,
     pub default_redirect_uri: Option<String>,
@@ -161,6 +172,11 @@ pub(crate) fn parse_map(s: &str) -> Result<BTreeMap<String, String>, StoreError>
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("mapping JSON: {e}")))
 }
 
+/// A stored preset name; an unknown one is corruption (the API only stores known names).
+pub(crate) fn parse_preset(s: &str) -> Result<Preset, StoreError> {
+    Preset::parse(s).ok_or_else(|| StoreError::Corrupt(format!("attribute preset `{s}`")))
+}
+
 fn view(
     public_url: &str,
     c: SamlConnection,
@@ -183,6 +199,7 @@ fn view(
             })
             .collect(),
         attribute_mapping: parse_map(&c.attribute_mapping)?,
+        attribute_preset: parse_preset(&c.attribute_preset)?.as_str(),
         group_role_mapping: parse_map(&c.group_role_mapping)?,
         id: c.id,
         organization_id: c.organization_id,
@@ -333,6 +350,15 @@ fn check_attribute_mapping(m: &BTreeMap<String, String>) -> Result<(), SsoError>
         }
     }
     Ok(())
+}
+
+fn check_attribute_preset(name: &str) -> Result<Preset, SsoError> {
+    Preset::parse(name).ok_or_else(|| {
+        SsoError::invalid(
+            "attribute_preset",
+            format!("unknown preset; one of {}", preset_names().join(", ")),
+        )
+    })
 }
 
 fn check_skew(s: Option<i32>) -> Result<Option<i32>, SsoError> {
@@ -566,6 +592,12 @@ pub async fn create_connection(
         input.idp_certificates.as_deref(),
     )?;
     check_attribute_mapping(&input.attribute_mapping)?;
+    let preset = input
+        .attribute_preset
+        .as_deref()
+        .map(check_attribute_preset)
+        .transpose()?
+        .unwrap_or_default();
     let skew = check_skew(input.clock_skew_secs)?.unwrap_or(DEFAULT_CLOCK_SKEW_SECS);
     let redirect = input
         .default_redirect_uri
@@ -609,6 +641,18 @@ pub async fn create_connection(
                 },
             )
             .map_err(|e| entity_conflict(e, &idp.entity_id))?;
+            if preset != Preset::Default {
+                // The column defaults to `default`; `NewSamlConnection` leaves it out so
+                // callers that insert connections directly need not know about presets.
+                store::update_connection(
+                    conn,
+                    &id,
+                    &SamlConnectionChanges {
+                        attribute_preset: Some(preset.as_str().to_owned()),
+                        ..Default::default()
+                    },
+                )?;
+            }
             insert_certs(conn, &app2, &id, &idp.certs, now)?;
             if let Some(pems) = &sp_key {
                 store_sp_key(conn, &app2, &id, pems, now)?;
@@ -689,6 +733,11 @@ pub async fn update_connection(
     if let Some(m) = &input.attribute_mapping {
         check_attribute_mapping(m)?;
     }
+    let preset = input
+        .attribute_preset
+        .as_deref()
+        .map(check_attribute_preset)
+        .transpose()?;
     let skew = check_skew(input.clock_skew_secs)?;
     let sp_key = check_sp_key(
         input.sp_private_key_pem.as_deref(),
@@ -728,6 +777,7 @@ pub async fn update_connection(
                 sign_authn_requests: input.sign_authn_requests,
                 clock_skew_secs: skew,
                 updated_at: Some(now),
+                attribute_preset: preset.map(|p| p.as_str().to_owned()),
                 ..Default::default()
             };
             let mut new_certs = certs;
@@ -797,4 +847,16 @@ pub async fn sp_metadata(app: &AppState, id: String) -> Result<String, SsoError>
         name_id_format: None,
     })
     .map_err(|e| SsoError::Key(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jit::mapping::Field;
+
+    #[test]
+    fn mappable_attributes_are_the_mapper_fields() {
+        let fields: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+        assert_eq!(MAPPABLE_ATTRIBUTES, fields.as_slice());
+    }
 }

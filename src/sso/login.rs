@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use openssl::x509::X509;
 
-use super::connections::parse_map;
+use super::connections::{parse_map, parse_preset};
 use super::keys::sp_key_pair;
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
@@ -268,7 +268,7 @@ pub async fn validate_and_consume(
     purge_expired(app, now).await;
 
     let info = ConnectionInfo {
-        attribute_preset: Preset::Default, // MERGE: from the connection's attribute_preset
+        attribute_preset: parse_preset(&c.attribute_preset)?,
         attribute_mapping: parse_map(&c.attribute_mapping)?,
         group_role_mapping: parse_map(&c.group_role_mapping)?,
         id: c.id,

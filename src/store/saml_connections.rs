@@ -25,6 +25,8 @@ pub struct SamlConnection {
     pub clock_skew_secs: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `jit::mapping::Preset` name.
+    pub attribute_preset: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -63,6 +65,7 @@ pub struct SamlConnectionChanges {
     pub sign_authn_requests: Option<bool>,
     pub clock_skew_secs: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    pub attribute_preset: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -252,4 +252,62 @@ backend_tests! {
         assert_eq!(error(res, 422)["field"], "idp_certificates[0]");
         assert_eq!(app.admin_get(&path)["allow_idp_initiated"], false);
     }
+
+    fn attribute_preset_is_validated_stored_and_returned(app) {
+        app.create_org("acme");
+        let post = |body: Value| app.admin_post("/admin/v1/organizations/acme/saml-connections", body);
+        // Absent: `default`.
+        let c: Value = post(fields()).json().unwrap();
+        assert_eq!(c["attribute_preset"], "default");
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{}", c["id"].as_str().unwrap());
+
+        // Unknown names (case matters) are a 422 naming the field, and nothing is created.
+        for bad in [json!("adfs"), json!("Okta"), json!("")] {
+            let mut b = fields();
+            b["idp_entity_id"] = json!("https://other-idp.example.com");
+            b["attribute_preset"] = bad;
+            let e = error(post(b), 422);
+            assert_eq!(e["field"], "attribute_preset");
+            assert!(e["message"].as_str().unwrap().contains("default, okta, entra, google, onelogin"), "{e}");
+        }
+        assert_eq!(app.admin_get("/admin/v1/organizations/acme/saml-connections")["data"].as_array().unwrap().len(), 1);
+
+        // Each preset round-trips through create and GET.
+        for (i, preset) in ["okta", "entra", "google", "onelogin", "default"].iter().enumerate() {
+            let mut b = fields();
+            b["idp_entity_id"] = json!(format!("https://idp{i}.example.com"));
+            b["attribute_preset"] = json!(preset);
+            let res = post(b);
+            assert_eq!(res.status(), 201);
+            let v: Value = res.json().unwrap();
+            assert_eq!(v["attribute_preset"], *preset);
+            let got = app.admin_get(&format!("/admin/v1/organizations/acme/saml-connections/{}", v["id"].as_str().unwrap()));
+            assert_eq!(got["attribute_preset"], *preset);
+        }
+
+        // PATCH changes it, leaves it alone when absent, and refuses unknown names.
+        let res = app.admin(Method::PATCH, &path).json(&json!({"attribute_preset": "entra"})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().unwrap()["attribute_preset"], "entra");
+        let res = app.admin(Method::PATCH, &path).json(&json!({"allow_idp_initiated": true})).send().unwrap();
+        assert_eq!(res.json::<Value>().unwrap()["attribute_preset"], "entra");
+        let res = app.admin(Method::PATCH, &path)
+            .json(&json!({"attribute_preset": "ping", "allow_idp_initiated": false})).send().unwrap();
+        assert_eq!(error(res, 422)["field"], "attribute_preset");
+        let now = app.admin_get(&path);
+        assert_eq!(now["attribute_preset"], "entra");
+        assert_eq!(now["allow_idp_initiated"], true);
+
+        // The new mappable fields are accepted as overrides beside the preset.
+        let res = app.admin(Method::PATCH, &path).json(&json!({
+            "attribute_mapping": {"department": "dept", "employee_number": "empNo"},
+        })).send().unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().unwrap()["attribute_mapping"]["employee_number"], "empNo");
+
+        // The change is in the event feed with the preset.
+        let last = app.events().into_iter().rev()
+            .find(|e| e["type"] == "connection.updated").unwrap();
+        assert_eq!(last["data"]["connection"]["attribute_preset"], "entra");
+    }
 }

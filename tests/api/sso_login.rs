@@ -379,7 +379,11 @@ backend_tests_with_clock! {
 /// not installed: `apt-get install xmlsec1`).
 #[test]
 fn test_idp_output_verifies_with_xmlsec1() {
-    if std::process::Command::new("xmlsec1").arg("--version").output().is_err() {
+    if std::process::Command::new("xmlsec1")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("NOTE: xmlsec1 not installed; test IdP cross-check skipped");
         return;
     }
@@ -388,14 +392,33 @@ fn test_idp_output_verifies_with_xmlsec1() {
         .attr("groups", &["A & B", "<c>", "quote\"d"])
         .answering("_req-1");
     let good = dir.path().join("good.xml");
-    std::fs::write(&good, login.response_xml("https://sp.example/acs", "https://sp.example/md")).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/saml/check_test_idp.sh");
-    let out = std::process::Command::new(script).arg(&good).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(
+        &good,
+        login.response_xml("https://sp.example/acs", "https://sp.example/md"),
+    )
+    .unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/saml/check_test_idp.sh"
+    );
+    let out = std::process::Command::new(script)
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // And xmlsec1 does reject a changed assertion (the check can fail).
     let bad = dir.path().join("bad.xml");
-    let xml = std::fs::read_to_string(&good).unwrap().replace("x@acme.example", "y@acme.example");
+    let xml = std::fs::read_to_string(&good)
+        .unwrap()
+        .replace("x@acme.example", "y@acme.example");
     std::fs::write(&bad, xml).unwrap();
-    let out = std::process::Command::new(script).arg(&bad).output().unwrap();
+    let out = std::process::Command::new(script)
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }

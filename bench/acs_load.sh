@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# ACS HTTP load benchmark (issue 5): IdP-initiated SAML logins posted to
+# POST /sso/saml/acs/{connection}. For each backend: start the release server on a fresh
+# database, create an organization, a verified domain and a SAML connection
+# (allow_idp_initiated, default_redirect_uri on the allow-list) through the admin API,
+# pre-sign SAML Responses with a test IdP key using xmlsec1 (an independent signer, as
+# tests/fixtures/saml/make_fixtures.sh does), then post each one exactly once:
+#   first      $FIRST distinct users, each logging in for the first time (JIT creation)
+#   returning  $RETURNING users of the first phase, $LOGINS logins each (JIT update)
+# Every Response has its own Response and Assertion ID (a repeated one is a replay) and is
+# valid for $VALIDITY seconds from signing; each phase is signed just before it runs
+# (xmlsec1 signs ~25-50 responses/s on 2 busy cores). Reports throughput, latency percentiles and
+# the count of answers other than 302.
+#
+# Usage: bench/acs_load.sh [sqlite|postgres|both|selftest]   (default: both)
+#   selftest: no server — generate a key, sign one Response, verify it with xmlsec1 against
+#   the pinned certificate only, and check that a changed NameID no longer verifies.
+# Env:   FIRST=1000 RETURNING=100 LOGINS=10 CONCURRENCY=16 VALIDITY=600
+#        PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+#        PROVISIOND_BIN=<binary> to skip `cargo build --release` (e.g. a debug build)
+# Traffic goes only to 127.0.0.1; every phase is bounded in count; the server is stopped
+# by PID and the PostgreSQL database dropped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FIRST=${FIRST:-1000}
+RETURNING=${RETURNING:-100}
+LOGINS=${LOGINS:-10}
+CONCURRENCY=${CONCURRENCY:-16}
+VALIDITY=${VALIDITY:-600}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+KEY=bench-admin-key-0123456789abcdefghij
+DOMAIN=bench.example.com
+IDP_ENTITY=https://idp.bench.example.com/saml
+REDIRECT=https://app.bench.example.com/sso/callback
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/provisiond-target}"
+
+if (( RETURNING > FIRST )); then echo "RETURNING must not exceed FIRST" >&2; exit 2; fi
+if ! command -v xmlsec1 >/dev/null; then
+  echo "installing xmlsec1 (Debian package)"
+  apt-get install -y xmlsec1 >/dev/null || { apt-get update >/dev/null && apt-get install -y xmlsec1 >/dev/null; }
+fi
+
+WORK=$(mktemp -d)
+SERVER_PID=
+PG_DB=
+# stop_backend: stop the server this script started (by PID) and drop its database.
+stop_backend() {
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=
+  if [ -n "$PG_DB" ]; then psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $PG_DB" >/dev/null 2>&1 || true; fi
+  PG_DB=
+}
+cleanup() { stop_backend; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+IDS=(--id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion
+     --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response)
+ASSERTION_SIG="/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']"
+
+make_idp_key() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/idp.key" -out "$WORK/idp.crt" \
+    -days 2 -subj "/CN=bench IdP signing" 2>/dev/null
+}
+
+# sign_all <dir>: every <dir>/*.tmpl → <dir>/*.xml (assertion signature, RSA-SHA256, exc-c14n).
+sign_all() {
+  local dir=$1
+  export IDP_KEY="$WORK/idp.key,$WORK/idp.crt" ASSERTION_SIG
+  find "$dir" -name '*.tmpl' -print0 | xargs -0 -n 50 -P "$(nproc)" bash -c '
+    for t in "$@"; do
+      xmlsec1 --sign --privkey-pem "$IDP_KEY" \
+        --id-attr:ID urn:oasis:names:tc:SAML:2.0:assertion:Assertion \
+        --id-attr:ID urn:oasis:names:tc:SAML:2.0:protocol:Response \
+        --node-xpath "$ASSERTION_SIG" --output "${t%.tmpl}.xml" "$t" 2>/dev/null \
+        || { echo "xmlsec1 cannot sign $t" >&2; exit 1; }
+    done' _
+}
+
+# verify <file>: independent check with the pinned certificate only (KeyInfo not trusted).
+verify() {
+  xmlsec1 --verify --pubkey-cert-pem "$WORK/idp.crt" --enabled-key-data x509 "${IDS[@]}" \
+    --node-xpath "$ASSERTION_SIG" "$1" >/dev/null 2>&1
+}
+
+# generate <scenario> <acs_url> <sp_entity_id> <user_prefix> <users> <logins_per_user>
+generate() {
+  local scenario=$1 acs=$2 audience=$3 prefix=$4 users=$5 per_user=$6 n
+  rm -rf "$WORK/$scenario"; mkdir -p "$WORK/$scenario"
+  n=$(python3 bench/acs_responses.py templates "$WORK/$scenario" "$scenario" "$acs" "$audience" \
+        "$IDP_ENTITY" "$DOMAIN" "$prefix" "$users" "$per_user" "$VALIDITY")
+  sign_all "$WORK/$scenario"
+  verify "$(find "$WORK/$scenario" -name '*.xml' | head -n 1)" \
+    || { echo "xmlsec1 cannot verify a signed $scenario response" >&2; exit 1; }
+  python3 bench/acs_responses.py bodies "$WORK/$scenario" "$scenario" "$WORK/$scenario.bodies" >/dev/null
+  echo "  $scenario: $n responses signed and verified"
+}
+
+selftest() {
+  make_idp_key
+  local acs=https://sp.bench.example.com/sso/saml/acs/c1 aud=https://sp.bench.example.com/sso/saml/metadata/c1
+  generate selftest "$acs" "$aud" user- 2 1
+  local a b
+  a=$(find "$WORK/selftest" -name '*.xml' | sort | head -n 1)
+  b=$(find "$WORK/selftest" -name '*.xml' | sort | tail -n 1)
+  python3 -c 'import re,sys; ids={re.search(r"<saml2:Assertion [^>]*ID=\"([^\"]+)\"", open(f).read()).group(1) for f in sys.argv[1:]}; sys.exit(len(ids) != 2)' "$a" "$b" \
+    || { echo "assertion IDs are not distinct" >&2; exit 1; }
+  sed 's/>user-0</>user-1</' "$a" > "$WORK/tampered.xml"
+  if verify "$WORK/tampered.xml"; then echo "a changed NameID still verifies" >&2; exit 1; fi
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/other.key" -out "$WORK/other.crt" \
+    -days 1 -subj "/CN=other" 2>/dev/null
+  if xmlsec1 --verify --pubkey-cert-pem "$WORK/other.crt" --enabled-key-data x509 "${IDS[@]}" \
+      --node-xpath "$ASSERTION_SIG" "$a" >/dev/null 2>&1; then
+    echo "verifies with an unrelated certificate" >&2; exit 1
+  fi
+  [ "$(wc -l < "$WORK/selftest.bodies")" -eq 2 ] || { echo "expected 2 bodies" >&2; exit 1; }
+  head -c 13 "$WORK/selftest.bodies" | grep -qx 'SAMLResponse=' || { echo "bad body" >&2; exit 1; }
+  echo "selftest ok: signed with xmlsec1, verified with the pinned certificate only;"
+  echo "  tampered NameID and unrelated certificate refused; distinct assertion IDs"
+}
+
+# phase <backend> <scenario> <title> <acs> <audience> <users> <logins_per_user>
+phase() {
+  local backend=$1 scenario=$2 title=$3 t0=$SECONDS
+  echo "## $backend: $title — signing (valid ${VALIDITY}s)"
+  generate "$scenario" "$4" "$5" user- "$6" "$7"
+  echo "  signing took $((SECONDS - t0))s"
+  if (( SECONDS - t0 > VALIDITY / 2 )); then
+    echo "  warning: signing used more than half of the validity window; lower the counts" >&2
+  fi
+  echo "## $backend: $title — posting each once, $CONCURRENCY workers"
+  python3 bench/acs_post.py "$4" "$WORK/$scenario.bodies" "$CONCURRENCY" 302 || true
+}
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+admin() { # admin <method> <path> [json]
+  curl -fsS -X "$1" "$BASE/admin/v1$2" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+
+count_users() {
+  local sql="SELECT count(*) FROM users"
+  if [ "$1" = postgres ]; then psql "$2" -qAtc "$sql"
+  else python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$2" "$sql"
+  fi
+}
+
+run_backend() {
+  local backend=$1 db_url
+  if [ "$backend" = postgres ]; then
+    PG_DB="provisiond_acs_bench_$$"
+    psql "$PG_URL" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    db_url="${PG_URL%/*}/$PG_DB"
+  else
+    db_url="$WORK/bench-$$.db"
+  fi
+  local p; p=$(port)
+  BASE="http://127.0.0.1:$p"
+  DATABASE_URL="$db_url" PROVISIOND_LISTEN="127.0.0.1:$p" PROVISIOND_PUBLIC_URL="$BASE" \
+    PROVISIOND_BOOTSTRAP_ADMIN_KEY="$KEY" PROVISIOND_ALLOWED_REDIRECT_URIS="$REDIRECT" \
+    PROVISIOND_LOG_LEVEL=warn "$BIN" serve 2>"$WORK/$backend.log" &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+  curl -fs "$BASE/readyz" >/dev/null || { echo "server did not become ready" >&2; cat "$WORK/$backend.log" >&2; exit 1; }
+
+  admin POST /organizations '{"name":"ACS Bench","slug":"acsbench"}' >/dev/null
+  admin POST /organizations/acsbench/domains "{\"domain\":\"$DOMAIN\",\"verified\":true}" >/dev/null
+  local body conn
+  body=$(python3 -c 'import json,sys; print(json.dumps({
+      "idp_entity_id": sys.argv[1], "idp_sso_url": "https://idp.bench.example.com/sso",
+      "idp_certificates": [open(sys.argv[2]).read()], "attribute_preset": "okta",
+      "allow_idp_initiated": True, "default_redirect_uri": sys.argv[3]}))' \
+      "$IDP_ENTITY" "$WORK/idp.crt" "$REDIRECT")
+  conn=$(admin POST /organizations/acsbench/saml-connections "$body")
+  local acs aud
+  acs=$(json_field acs_url <<<"$conn")
+  aud=$(json_field sp_entity_id <<<"$conn")
+
+  # One login first: the endpoint must answer 302 to the allow-listed redirect with a code.
+  echo "## $backend: probe login"
+  generate probe "$acs" "$aud" probe- 1 1
+  local probe_out code location
+  probe_out=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -X POST "$acs" \
+    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$WORK/probe.bodies")
+  code=${probe_out%% *}; location=${probe_out#* }
+  if [ "$code" != 302 ] || [[ "$location" != "$REDIRECT?"*code=* ]]; then
+    echo "## $backend: ACS answered $code (Location: ${location:-none}); expected 302 to $REDIRECT?code=…"
+    echo "   Setup, signing and xmlsec1 verification worked; no load was sent."
+    stop_backend
+    return 3
+  fi
+
+  phase "$backend" first "first logins ($FIRST users)" "$acs" "$aud" "$FIRST" 1
+  phase "$backend" returning "returning users ($RETURNING users x $LOGINS logins)" \
+    "$acs" "$aud" "$RETURNING" "$LOGINS"
+  echo "## $backend: users in the database: $(count_users "$backend" "$db_url") (expected $((FIRST + 1)))"
+
+  stop_backend
+  rm -rf "$WORK/probe" "$WORK/first" "$WORK/returning"
+}
+
+prepare_server() {
+  if [ -n "${PROVISIOND_BIN:-}" ]; then BIN=$PROVISIOND_BIN
+  else cargo build --release --quiet; BIN="$CARGO_TARGET_DIR/release/provisiond"; fi
+  make_idp_key
+}
+
+case "${1:-both}" in
+  selftest) selftest ;;
+  sqlite) prepare_server; run_backend sqlite ;;
+  postgres) prepare_server; run_backend postgres ;;
+  # Each backend in its own process, so that `set -e` stays in force inside it.
+  both) rc=0; "$0" sqlite || rc=$?; "$0" postgres || rc=$?; exit $rc ;;
+  *) echo "usage: $0 [sqlite|postgres|both|selftest]" >&2; exit 2 ;;
+esac
