@@ -84,9 +84,6 @@ impl ManualClock {
         *self.0.lock().unwrap() += by;
     }
 
-    pub fn set(&self, t: DateTime<Utc>) {
-        *self.0.lock().unwrap() = t;
-    }
 }
 
 impl Clock for ManualClock {
