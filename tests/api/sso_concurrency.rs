@@ -120,3 +120,64 @@ backend_tests! {
         assert_eq!(active["totalResults"], SEATS);
     }
 }
+
+/// The race the retry exists for, made deterministic on PostgreSQL: another writer (a
+/// SCIM create on another replica) holds an uncommitted user row for the same person
+/// while a first login runs. The login's insert waits on the unique index, fails when the
+/// other commits, and the retried transaction links to the other's record. (SQLite
+/// serializes writers in-process, so the interleaving cannot happen there.)
+#[test]
+fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
+    use provisiond::store::users::{insert_user, NewUser};
+    let Some(app) = crate::support::TestApp::builder(crate::support::Backend::Postgres).start()
+    else {
+        return;
+    };
+    let sso = setup(&app, "acme", json!({}), &[], json!({}));
+    let email = sso.email("zed");
+    let db = provisiond::db::Database::connect(&app.database_url, 1).unwrap();
+    let (org_id, other_email) = (sso.org_id.clone(), email.clone());
+    let (held, rx) = std::sync::mpsc::channel();
+    let other = thread::spawn(move || {
+        db.write_blocking(|conn| {
+            let now = chrono::Utc::now().naive_utc();
+            let lower = other_email.to_lowercase();
+            insert_user(
+                conn,
+                &NewUser {
+                    id: "other-replica-user",
+                    organization_id: &org_id,
+                    user_name: &other_email,
+                    user_name_lower: &lower,
+                    external_id: None,
+                    email: Some(&other_email),
+                    email_lower: Some(&lower),
+                    given_name: None,
+                    family_name: None,
+                    display_name: None,
+                    active: true,
+                    state: "active",
+                    provisioned_by: "scim",
+                    attributes: "{}",
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            held.send(()).unwrap();
+            // Long enough for the login to reach its insert and wait on the index.
+            thread::sleep(std::time::Duration::from_millis(1500));
+            Ok::<_, provisiond::store::StoreError>(())
+        })
+    });
+    rx.recv().unwrap();
+    let acs = sso.post(&sso.person("zed"));
+    other.join().unwrap().unwrap();
+    let p: serde_json::Value = sso
+        .exchange(&acs.code(), crate::sso_support::REDIRECT_URI)
+        .json()
+        .unwrap();
+    assert_eq!(p["user"]["id"], "other-replica-user");
+    assert_eq!(p["is_new_user"], false);
+    assert!(sso.events("user.created").is_empty());
+}

@@ -51,6 +51,8 @@ pub fn note_postgres_skipped() {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The database the server runs on (a SQLite path or a PostgreSQL URL).
+    pub database_url: String,
     pub client: Client,
     pub backend: Backend,
     server: Option<actix_web::dev::ServerHandle>,
@@ -83,7 +85,6 @@ impl ManualClock {
     pub fn advance(&self, by: chrono::Duration) {
         *self.0.lock().unwrap() += by;
     }
-
 }
 
 impl Clock for ManualClock {
@@ -173,6 +174,7 @@ impl TestAppBuilder {
             .unwrap();
         Some(TestApp {
             addr,
+            database_url,
             client,
 
             backend: self.backend,
