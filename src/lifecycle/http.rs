@@ -1,4 +1,5 @@
-//! The app-facing API under `/api/v1` (app API key): the event feed.
+//! The app-facing API under `/api/v1` (app API key): the event feed here; the user
+//! lifecycle routes in `users_http.rs`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -10,7 +11,11 @@ use crate::error::ApiError;
 use crate::extract::page_limit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").route("/events", web::get().to(events)));
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/events", web::get().to(events))
+            .configure(super::users_http::routes),
+    );
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,682 @@
+//! The app-facing user lifecycle: reading users (profile, state, identities, roles,
+//! groups), the state actions (suspend, reactivate, deprovision), manual roles and bulk
+//! state reconciliation. Each action runs in one transaction that writes the change, its
+//! event and its audit entry (`record_change`); seats are taken under the organization
+//! row lock, like SCIM does.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::db::{DbConn, DbError};
+use crate::store::orgs::{self, Organization};
+use crate::store::role_assignments::{self, HeldRole, NewRoleAssignment, SOURCE_MANUAL};
+use crate::store::roles;
+use crate::store::users::{
+    self as store, IdentityLink, LifecycleUser, LifecycleUserFilter, StateChange,
+};
+use crate::store::StoreError;
+
+/// The most ids one reconciliation call may ask about.
+pub const MAX_RECONCILE_IDS: usize = 1000;
+/// The longest `reason` an app may give.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// What a lifecycle operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The user's current state does not allow the action.
+    #[error("{0}")]
+    Transition(String),
+    #[error("seat limit reached: all {0} seats of the organization are in use; suspend or deprovision a user, or raise max_seats")]
+    SeatLimit(i32),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl LifecycleError {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        LifecycleError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// One identity link of a user.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityView {
+    /// `saml`, `scim` or `email`.
+    pub source_kind: String,
+    /// The SAML connection or SCIM directory id.
+    pub source_id: String,
+    pub external_id: String,
+    pub linked_at: DateTime<Utc>,
+}
+
+/// One role a user holds and where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleView {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub privileged: bool,
+    /// `default`, `idp` or `manual`.
+    pub source: String,
+    pub assigned_at: DateTime<Utc>,
+}
+
+impl From<HeldRole> for RoleView {
+    fn from(r: HeldRole) -> Self {
+        RoleView {
+            id: r.role_id,
+            key: r.key,
+            name: r.name,
+            privileged: r.privileged,
+            source: r.source,
+            assigned_at: r.assigned_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupView {
+    pub id: String,
+    pub display_name: String,
+}
+
+/// A user as the app sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub organization_id: String,
+    pub email: Option<String>,
+    pub user_name: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub display_name: Option<String>,
+    /// The SCIM `externalId` the IdP gave, if any.
+    pub external_id: Option<String>,
+    /// `invited`, `active`, `suspended` or `deprovisioned`.
+    pub state: String,
+    /// When the state last changed (creation time if it never did).
+    pub state_changed_at: DateTime<Utc>,
+    /// Who changed it (`scim_directory:<id>`, `app_key:<id>`, `system:inactivity`, …).
+    pub state_changed_by: Option<String>,
+    pub state_reason: Option<String>,
+    /// `jit`, `scim`, `invite` or `admin`.
+    pub provisioned_by: String,
+    pub identities: Vec<IdentityView>,
+    pub roles: Vec<RoleView>,
+    pub groups: Vec<GroupView>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub deprovisioned_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// The views of `rows`, with their identities, roles and groups (three queries).
+pub(crate) fn views(
+    conn: &mut DbConn,
+    rows: Vec<LifecycleUser>,
+) -> Result<Vec<UserView>, LifecycleError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut identities: HashMap<String, Vec<IdentityLink>> = HashMap::new();
+    for i in store::identities_of_users(conn, &ids)? {
+        identities.entry(i.user_id.clone()).or_default().push(i);
+    }
+    let mut roles: HashMap<String, Vec<HeldRole>> = HashMap::new();
+    for (u, r) in role_assignments::roles_of_users(conn, &ids)? {
+        roles.entry(u).or_default().push(r);
+    }
+    let mut groups: HashMap<String, Vec<GroupView>> = HashMap::new();
+    for (u, id, display_name) in store::groups_of_users(conn, &ids)? {
+        groups
+            .entry(u)
+            .or_default()
+            .push(GroupView { id, display_name });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mine = identities.remove(&r.id).unwrap_or_default();
+            let my_roles = roles.remove(&r.id).unwrap_or_default();
+            let my_groups = groups.remove(&r.id).unwrap_or_default();
+            UserView {
+                state_changed_at: utc(r.state_changed_at.unwrap_or(r.created_at)),
+                identities: mine
+                    .into_iter()
+                    .map(|i| IdentityView {
+                        source_kind: i.source_kind,
+                        source_id: i.source_id,
+                        external_id: i.external_id,
+                        linked_at: utc(i.created_at),
+                    })
+                    .collect(),
+                roles: my_roles.into_iter().map(Into::into).collect(),
+                groups: my_groups,
+                last_login_at: r.last_login_at.map(utc),
+                deprovisioned_at: r.deprovisioned_at.map(utc),
+                created_at: utc(r.created_at),
+                updated_at: utc(r.updated_at),
+                id: r.id,
+                organization_id: r.organization_id,
+                email: r.email,
+                user_name: r.user_name,
+                given_name: r.given_name,
+                family_name: r.family_name,
+                display_name: r.display_name,
+                external_id: r.external_id,
+                state: r.state,
+                state_changed_by: r.state_changed_by,
+                state_reason: r.state_reason,
+                provisioned_by: r.provisioned_by,
+                version: r.version,
+            }
+        })
+        .collect())
+}
+
+pub(crate) fn view_of(conn: &mut DbConn, id: &str) -> Result<UserView, LifecycleError> {
+    let row = store::find_lifecycle_user(conn, id)?.ok_or(LifecycleError::NotFound("user"))?;
+    views(conn, vec![row])?
+        .pop()
+        .ok_or(LifecycleError::NotFound("user"))
+}
+
+pub(crate) fn load_org(
+    conn: &mut DbConn,
+    id_or_slug: &str,
+) -> Result<Organization, LifecycleError> {
+    orgs::find_organization(conn, id_or_slug)?.ok_or(LifecycleError::NotFound("organization"))
+}
+
+/// The `user` object of lifecycle event payloads.
+pub(crate) fn event_user(u: &LifecycleUser, state: &str) -> Value {
+    json!({
+        "id": u.id,
+        "organization_id": u.organization_id,
+        "user_name": u.user_name,
+        "email": u.email,
+        "external_id": u.external_id,
+        "provisioned_by": u.provisioned_by,
+        "state": state,
+    })
+}
+
+/// A user by id (any organization, any state).
+pub async fn get_user(app: &AppState, id: String) -> Result<UserView, LifecycleError> {
+    app.db.read(move |conn| view_of(conn, &id)).await
+}
+
+/// One page of the list: the users and the id to continue after, if there may be more.
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    pub next_after: Option<String>,
+}
+
+/// A page of an organization's users in id order, after the id `after`.
+pub async fn list_users(
+    app: &AppState,
+    org: String,
+    filter: LifecycleUserFilter,
+    after: Option<String>,
+    limit: i64,
+) -> Result<UserPage, LifecycleError> {
+    app.db
+        .read(move |conn| {
+            let org = load_org(conn, &org)?;
+            let mut rows =
+                store::list_lifecycle_users(conn, &org.id, &filter, after.as_deref(), limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(usize::try_from(limit).unwrap_or(0));
+            let next_after = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
+            Ok(UserPage {
+                users: views(conn, rows)?,
+                next_after,
+            })
+        })
+        .await
+}
+
+/// Who asks for an action, and within which request.
+#[derive(Debug, Clone)]
+pub struct ActionContext {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
+fn check_reason(reason: &Option<String>) -> Result<(), LifecycleError> {
+    if let Some(r) = reason {
+        if r.chars().count() > MAX_REASON_CHARS || r.chars().any(char::is_control) {
+            return Err(LifecycleError::invalid(
+                "reason",
+                format!(
+                    "must be at most {MAX_REASON_CHARS} characters, without control characters"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Records the state change event of `user` (moved from `from` to `to`).
+fn record_state_event(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    event_type: &str,
+    user: &LifecycleUser,
+    to: &str,
+    reason: Option<&str>,
+) -> Result<(), LifecycleError> {
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type,
+            organization_id: Some(&user.organization_id),
+            subject_type: "user",
+            subject_id: &user.id,
+            data: json!({
+                "user": event_user(user, to),
+                "previous_state": user.state,
+                "reason": reason,
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+fn concurrent() -> LifecycleError {
+    LifecycleError::Transition(
+        "the user's state changed while this request ran; read the user and retry".into(),
+    )
+}
+
+/// `active` → `suspended`. Suspending a suspended user changes nothing (no event).
+pub async fn suspend(
+    app: &AppState,
+    who: ActionContext,
+    id: String,
+    reason: Option<String>,
+) -> Result<UserView, LifecycleError> {
+    check_reason(&reason)?;
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let user =
+                store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
+            match user.state.as_str() {
+                "suspended" => return view_of(conn, &id),
+                "active" => {}
+                "invited" => return Err(LifecycleError::Transition(
+                    "cannot suspend an invited user: revoke the invitation or deprovision the user"
+                        .into(),
+                )),
+                _ => {
+                    return Err(LifecycleError::Transition(
+                        "cannot suspend a deprovisioned user: deprovisioning is final".into(),
+                    ))
+                }
+            }
+            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            let label = who.actor.label();
+            let change = StateChange {
+                to: "suspended",
+                at: ctx.now.naive_utc(),
+                by: &label,
+                reason: reason.as_deref(),
+            };
+            if !store::transition_user_state(conn, &id, "active", &change)? {
+                return Err(concurrent());
+            }
+            record_state_event(
+                conn,
+                &ctx,
+                "user.suspended",
+                &user,
+                "suspended",
+                reason.as_deref(),
+            )?;
+            view_of(conn, &id)
+        })
+        .await
+}
+
+/// `suspended` → `active`, if a seat is free (taken under the organization row lock).
+/// Reactivating an active user changes nothing (no event).
+pub async fn reactivate(
+    app: &AppState,
+    who: ActionContext,
+    id: String,
+    reason: Option<String>,
+) -> Result<UserView, LifecycleError> {
+    check_reason(&reason)?;
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let user = store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
+            match user.state.as_str() {
+                "active" => return view_of(conn, &id),
+                "suspended" => {}
+                "invited" => {
+                    return Err(LifecycleError::Transition(
+                        "cannot reactivate an invited user: the user becomes active by accepting the invitation".into(),
+                    ))
+                }
+                _ => {
+                    return Err(LifecycleError::Transition(
+                        "cannot reactivate a deprovisioned user: deprovisioning is final; the IdP (SCIM) or a new login creates a new record".into(),
+                    ))
+                }
+            }
+            take_seat(conn, &user.organization_id)?;
+            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            let label = who.actor.label();
+            let change = StateChange {
+                to: "active",
+                at: ctx.now.naive_utc(),
+                by: &label,
+                reason: reason.as_deref(),
+            };
+            if !store::transition_user_state(conn, &id, "suspended", &change)? {
+                return Err(concurrent());
+            }
+            record_state_event(conn, &ctx, "user.reactivated", &user, "active", reason.as_deref())?;
+            view_of(conn, &id)
+        })
+        .await
+}
+
+/// Fails with `SeatLimit` when one more active user would exceed `max_seats`. Locks the
+/// organization row first, so concurrent seat takers (SCIM, JIT, this API) serialize.
+fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), LifecycleError> {
+    let max =
+        store::lock_organization(conn, org)?.ok_or(LifecycleError::NotFound("organization"))?;
+    if let Some(max) = max {
+        if store::count_active_users(conn, org)? >= i64::from(max) {
+            return Err(LifecycleError::SeatLimit(max));
+        }
+    }
+    Ok(())
+}
+
+/// Deprovisions `user` (in state `user.state`) inside the caller's transaction: group
+/// memberships go (one `group.member_removed` each, as on SCIM DELETE), SCIM identities
+/// go (the IdP may create the person again, which must link to a fresh record), the
+/// record stays in state `deprovisioned`, and `user.deprovisioned` is recorded. Returns
+/// false when the state changed concurrently.
+pub(crate) fn deprovision_in(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    user: &LifecycleUser,
+    reason: Option<&str>,
+) -> Result<bool, LifecycleError> {
+    let label = ctx.actor.label();
+    let change = StateChange {
+        to: store::DEPROVISIONED,
+        at: ctx.now.naive_utc(),
+        by: &label,
+        reason,
+    };
+    if !store::transition_user_state(conn, &user.id, &user.state, &change)? {
+        return Ok(false);
+    }
+    finish_deprovision(conn, ctx, user, reason)?;
+    Ok(true)
+}
+
+/// What follows the state change of a deprovisioning: memberships, SCIM identities and
+/// the events.
+pub(crate) fn finish_deprovision(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    user: &LifecycleUser,
+    reason: Option<&str>,
+) -> Result<(), LifecycleError> {
+    store::delete_scim_identities(conn, &user.id)?;
+    for group_id in store::remove_user_from_groups(conn, &user.id)? {
+        record_change(
+            conn,
+            ctx,
+            &Change {
+                event_type: "group.member_removed",
+                organization_id: Some(&user.organization_id),
+                subject_type: "group",
+                subject_id: &group_id,
+                data: json!({ "group": { "id": group_id }, "user": { "id": user.id } }),
+            },
+        )?;
+    }
+    record_state_event(
+        conn,
+        ctx,
+        "user.deprovisioned",
+        user,
+        store::DEPROVISIONED,
+        reason,
+    )
+}
+
+/// Any live state → `deprovisioned`; the record stays. Deprovisioning a deprovisioned user
+/// changes nothing (no event).
+pub async fn deprovision(
+    app: &AppState,
+    who: ActionContext,
+    id: String,
+    reason: Option<String>,
+) -> Result<UserView, LifecycleError> {
+    check_reason(&reason)?;
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let user =
+                store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
+            if user.state == store::DEPROVISIONED {
+                return view_of(conn, &id);
+            }
+            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            if !deprovision_in(conn, &ctx, &user, reason.as_deref())? {
+                return Err(concurrent());
+            }
+            view_of(conn, &id)
+        })
+        .await
+}
+
+fn role_data(
+    user: &LifecycleUser,
+    role: &roles::Role,
+    source: &str,
+    previous: Option<&str>,
+) -> Value {
+    json!({
+        "user": { "id": user.id, "organization_id": user.organization_id },
+        "role": { "id": role.id, "key": role.key, "name": role.name, "privileged": role.privileged },
+        "source": source,
+        "previous_source": previous,
+    })
+}
+
+fn live_user(conn: &mut DbConn, id: &str) -> Result<LifecycleUser, LifecycleError> {
+    let user = store::find_lifecycle_user(conn, id)?.ok_or(LifecycleError::NotFound("user"))?;
+    if user.state == store::DEPROVISIONED {
+        return Err(LifecycleError::Transition(
+            "the user is deprovisioned: its roles can no longer change".into(),
+        ));
+    }
+    Ok(user)
+}
+
+/// Gives the user a role with source `manual` (logins never take it away). A role held
+/// from another source becomes manual; a role already held manually changes nothing.
+pub async fn assign_role(
+    app: &AppState,
+    who: ActionContext,
+    id: String,
+    role: String,
+) -> Result<UserView, LifecycleError> {
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let user = live_user(conn, &id)?;
+            let role = roles::find_role(conn, &user.organization_id, &role)?
+                .ok_or(LifecycleError::NotFound("role"))?;
+            let held = role_assignments::roles_of_user(conn, &id)?
+                .into_iter()
+                .find(|h| h.role_id == role.id);
+            let previous = match &held {
+                Some(h) if h.source == SOURCE_MANUAL => return view_of(conn, &id),
+                Some(h) => {
+                    role_assignments::delete_role_assignment(conn, &id, &role.id)?;
+                    Some(h.source.clone())
+                }
+                None => None,
+            };
+            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            let assignment_id = app2.ids.id();
+            role_assignments::insert_role_assignment(
+                conn,
+                &NewRoleAssignment {
+                    id: &assignment_id,
+                    user_id: &id,
+                    role_id: &role.id,
+                    source: SOURCE_MANUAL,
+                    created_at: ctx.now.naive_utc(),
+                },
+            )?;
+            record_change(
+                conn,
+                &ctx,
+                &Change {
+                    event_type: "role.assigned",
+                    organization_id: Some(&user.organization_id),
+                    subject_type: "user",
+                    subject_id: &id,
+                    data: role_data(&user, &role, SOURCE_MANUAL, previous.as_deref()),
+                },
+            )?;
+            view_of(conn, &id)
+        })
+        .await
+}
+
+/// Takes a role away, whatever its source. Removing a role the user does not hold changes
+/// nothing (no event).
+pub async fn unassign_role(
+    app: &AppState,
+    who: ActionContext,
+    id: String,
+    role: String,
+) -> Result<UserView, LifecycleError> {
+    let app2 = app.clone();
+    app.db
+        .write(move |conn| {
+            let user = live_user(conn, &id)?;
+            let role = roles::find_role(conn, &user.organization_id, &role)?
+                .ok_or(LifecycleError::NotFound("role"))?;
+            let Some(held) = role_assignments::roles_of_user(conn, &id)?
+                .into_iter()
+                .find(|h| h.role_id == role.id)
+            else {
+                return view_of(conn, &id);
+            };
+            role_assignments::delete_role_assignment(conn, &id, &role.id)?;
+            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            record_change(
+                conn,
+                &ctx,
+                &Change {
+                    event_type: "role.unassigned",
+                    organization_id: Some(&user.organization_id),
+                    subject_type: "user",
+                    subject_id: &id,
+                    data: role_data(&user, &role, &held.source, None),
+                },
+            )?;
+            view_of(conn, &id)
+        })
+        .await
+}
+
+/// The current state of one asked-for id.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserState {
+    pub id: String,
+    /// A user state, or `not_found`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_changed_at: Option<DateTime<Utc>>,
+}
+
+/// The state of each id, in the order asked (`not_found` for unknown ids).
+pub async fn user_states(
+    app: &AppState,
+    ids: Vec<String>,
+) -> Result<Vec<UserState>, LifecycleError> {
+    if ids.len() > MAX_RECONCILE_IDS {
+        return Err(LifecycleError::invalid(
+            "user_ids",
+            format!(
+                "at most {MAX_RECONCILE_IDS} ids per call (got {}); split the list",
+                ids.len()
+            ),
+        ));
+    }
+    app.db
+        .read(move |conn| {
+            let mut unique = ids.clone();
+            unique.sort();
+            unique.dedup();
+            let found = if unique.is_empty() {
+                Vec::new()
+            } else {
+                store::states_of_users(conn, &unique)?
+            };
+            let found: HashMap<String, (String, String, NaiveDateTime)> = found
+                .into_iter()
+                .map(|(id, org, state, at)| (id, (org, state, at)))
+                .collect();
+            Ok(ids
+                .into_iter()
+                .map(|id| match found.get(&id) {
+                    Some((org, state, at)) => UserState {
+                        id,
+                        state: state.clone(),
+                        organization_id: Some(org.clone()),
+                        state_changed_at: Some(utc(*at)),
+                    },
+                    None => UserState {
+                        id,
+                        state: "not_found".into(),
+                        organization_id: None,
+                        state_changed_at: None,
+                    },
+                })
+                .collect())
+        })
+        .await
+}
