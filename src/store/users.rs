@@ -589,8 +589,8 @@ pub fn transition_user_state(
 }
 
 /// Active JIT-only users (provisioned by JIT, no SCIM identity) of the organization whose
-/// last login — or creation, if they never logged in — is before `cutoff`; oldest ids
-/// first, at most `limit`.
+/// last login — or creation, if they never logged in — and last state change (a
+/// reactivation) are before `cutoff`; oldest ids first, at most `limit`.
 pub fn inactive_jit_users(
     conn: &mut DbConn,
     organization_id: &str,
@@ -609,6 +609,13 @@ pub fn inactive_jit_users(
             users::last_login_at.lt(cutoff).or(users::last_login_at
                 .is_null()
                 .and(users::created_at.lt(cutoff))),
+        )
+        // A reactivation counts as activity: the next run does not undo an admin's
+        // reactivation.
+        .filter(
+            users::state_changed_at
+                .is_null()
+                .or(users::state_changed_at.lt(cutoff)),
         )
         .order(users::id.asc())
         .limit(limit)
@@ -638,6 +645,11 @@ pub fn suspend_if_inactive(
                 users::last_login_at.lt(cutoff).or(users::last_login_at
                     .is_null()
                     .and(users::created_at.lt(cutoff))),
+            )
+            .filter(
+                users::state_changed_at
+                    .is_null()
+                    .or(users::state_changed_at.lt(cutoff)),
             ),
     )
     .set((
