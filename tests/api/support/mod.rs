@@ -52,6 +52,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: Client,
     pub backend: Backend,
+    /// The database the server runs on (tests may open it to set up state no API makes).
+    pub database_url: String,
     server: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<()>>,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -181,6 +183,7 @@ impl TestAppBuilder {
             client,
 
             backend: self.backend,
+            database_url,
             server: Some(server),
             thread: Some(thread),
             _sqlite_dir: sqlite_dir,
