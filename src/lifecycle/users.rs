@@ -212,16 +212,17 @@ pub(crate) fn load_org(
     orgs::find_organization(conn, id_or_slug)?.ok_or(LifecycleError::NotFound("organization"))
 }
 
-/// The `user` object of lifecycle event payloads.
+/// The `user` object of lifecycle event payloads: the keys SCIM's `user.*` events use
+/// (`id`, `userName`, `externalId`, `state`), so one event type has one shape whoever
+/// caused it, plus `email` and `provisioned_by`.
 pub(crate) fn event_user(u: &LifecycleUser, state: &str) -> Value {
     json!({
         "id": u.id,
-        "organization_id": u.organization_id,
-        "user_name": u.user_name,
-        "email": u.email,
-        "external_id": u.external_id,
-        "provisioned_by": u.provisioned_by,
+        "userName": u.user_name,
+        "externalId": u.external_id,
         "state": state,
+        "email": u.email,
+        "provisioned_by": u.provisioned_by,
     })
 }
 
@@ -512,7 +513,7 @@ fn role_data(
     previous: Option<&str>,
 ) -> Value {
     json!({
-        "user": { "id": user.id, "organization_id": user.organization_id },
+        "user": { "id": user.id, "userName": user.user_name },
         "role": { "id": role.id, "key": role.key, "name": role.name, "privileged": role.privileged },
         "source": source,
         "previous_source": previous,
@@ -566,6 +567,7 @@ pub async fn assign_role(
                     created_at: ctx.now.naive_utc(),
                 },
             )?;
+            store::touch_user(conn, &id, ctx.now.naive_utc())?;
             record_change(
                 conn,
                 &ctx,
@@ -604,6 +606,7 @@ pub async fn unassign_role(
             };
             role_assignments::delete_role_assignment(conn, &id, &role.id)?;
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
+            store::touch_user(conn, &id, ctx.now.naive_utc())?;
             record_change(
                 conn,
                 &ctx,

@@ -714,3 +714,12 @@ pub fn deprovision_if_suspended_for(
     .execute(conn)?;
     Ok(n > 0)
 }
+
+/// Moves a user's `updated_at` (a change the profile columns do not show, such as a
+/// manual role), so `updated_since` lists find it.
+pub fn touch_user(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}

@@ -191,8 +191,10 @@ backend_tests! {
         let scim = directory(&app, "acme");
         let api = api(&app);
         let id = scim.create_user("c@acme.test")["id"].as_str().unwrap().to_owned();
+        let before = api.get_ok(&format!("/users/{id}"))["updated_at"].clone();
         let cursor = api.feed_end();
         let user = api.post_ok(&format!("/users/{id}/roles"), json!({"role": "admin"}));
+        assert_ne!(user["updated_at"], before, "updated_since lists see role changes");
         let admin: Vec<&Value> = user["roles"].as_array().unwrap().iter().filter(|r| r["key"] == "admin").collect();
         assert_eq!(admin.len(), 1);
         assert_eq!(admin[0]["source"], "manual");
