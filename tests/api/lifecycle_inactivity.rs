@@ -285,3 +285,103 @@ fn concurrent_runs_change_each_user_once_sqlite() {
 fn concurrent_runs_change_each_user_once_postgres() {
     concurrent_runs_change_each_user_once(Backend::Postgres);
 }
+
+struct NoDns;
+
+impl provisiond::dns::TxtResolver for NoDns {
+    fn lookup_txt<'a>(&'a self, _name: &'a str) -> provisiond::dns::TxtFuture<'a> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+}
+
+/// The periodic worker (what `provisiond serve` spawns) applies the policy of every
+/// organization that has one, as `system:inactivity`, with a second replica's worker
+/// running at the same time.
+fn the_periodic_worker_applies_every_policy(backend: Backend) {
+    let Some((app, clock)) = start(backend) else {
+        return;
+    };
+    let api = api(&app);
+    let db = db(&app);
+    let now = clock.now();
+    let mut expected = BTreeSet::new();
+    for slug in ["one", "two", "off"] {
+        let org = app.create_org(slug);
+        let id = insert_jit_user(
+            &db,
+            &JitUser::new(
+                org["id"].as_str().unwrap(),
+                &format!("x@{slug}.test"),
+                now - Duration::days(90),
+            ),
+        );
+        if slug != "off" {
+            patch_org(&app, slug, json!({"inactivity_suspend_days": 60}));
+            expected.insert(id);
+        }
+    }
+    let cursor = api.feed_end();
+    let replicas: Vec<_> = (0..2)
+        .map(|_| {
+            let layer = provisiond::config::ConfigLayer {
+                database_url: Some(app.database_url.clone()),
+                db_pool_size: Some(2),
+                ..Default::default()
+            };
+            let config =
+                provisiond::config::Config::load(None, &Default::default(), layer).unwrap();
+            let state = provisiond::server::build_state(
+                config,
+                Some(clock.clone()),
+                None,
+                Some(Arc::new(NoDns)),
+            )
+            .unwrap();
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.spawn(provisiond::lifecycle::inactivity::run(
+                state,
+                std::time::Duration::from_millis(30),
+            ));
+            rt
+        })
+        .collect();
+    // Waits for the workers' effect (wall time only paces the workers; the policy's
+    // time is the manual clock).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let events = loop {
+        let events = api.events_after(cursor);
+        if events.len() >= 2 || std::time::Instant::now() > deadline {
+            break events;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    // Several more ticks of both workers change nothing more.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    drop(replicas);
+    let events_after_more_ticks = api.events_after(cursor);
+    assert_eq!(
+        events_after_more_ticks.len(),
+        2,
+        "{events_after_more_ticks:?}"
+    );
+    let subjects: BTreeSet<String> = events
+        .iter()
+        .map(|e| e["subject_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(subjects, expected);
+    for e in &events {
+        assert_eq!(e["type"], "user.suspended");
+        assert_eq!(e["actor"], "system:inactivity");
+        assert_eq!(e["data"]["reason"], "inactivity");
+    }
+}
+
+#[test]
+fn the_periodic_worker_applies_every_policy_sqlite() {
+    the_periodic_worker_applies_every_policy(Backend::Sqlite);
+}
+
+#[test]
+fn the_periodic_worker_applies_every_policy_postgres() {
+    the_periodic_worker_applies_every_policy(Backend::Postgres);
+}

@@ -15,6 +15,7 @@ mod cli;
 mod concurrency;
 mod health;
 mod lifecycle_inactivity;
+mod lifecycle_migration;
 mod lifecycle_support;
 mod lifecycle_users;
 mod saml_connections;
