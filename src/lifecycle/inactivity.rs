@@ -15,7 +15,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use super::users::{finish_deprovision, load_org, ActionContext, LifecycleError};
+use super::user_actions::{finish_deprovision, ActionContext};
+use super::users::{load_org, LifecycleError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::store::orgs::{organizations_with_inactivity_policy, Organization};

@@ -7,7 +7,8 @@ use chrono::DateTime;
 use serde::Deserialize;
 
 use super::inactivity;
-use super::users::{self, ActionContext, LifecycleError};
+use super::user_actions::{self as actions, ActionContext};
+use super::users::{self, LifecycleError};
 use crate::admin::auth::AppAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -173,7 +174,7 @@ async fn suspend(
     id: web::Path<String>,
     body: ApiJson<ActionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::suspend(&app, who(auth), id.into_inner(), body.0.reason).await?;
+    let user = actions::suspend(&app, who(auth), id.into_inner(), body.0.reason).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -183,7 +184,7 @@ async fn reactivate(
     id: web::Path<String>,
     body: ApiJson<ActionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::reactivate(&app, who(auth), id.into_inner(), body.0.reason).await?;
+    let user = actions::reactivate(&app, who(auth), id.into_inner(), body.0.reason).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -193,7 +194,7 @@ async fn deprovision(
     id: web::Path<String>,
     body: ApiJson<ActionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::deprovision(&app, who(auth), id.into_inner(), body.0.reason).await?;
+    let user = actions::deprovision(&app, who(auth), id.into_inner(), body.0.reason).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -210,7 +211,7 @@ async fn assign_role(
     id: web::Path<String>,
     body: ApiJson<RoleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::assign_role(&app, who(auth), id.into_inner(), body.0.role).await?;
+    let user = actions::assign_role(&app, who(auth), id.into_inner(), body.0.role).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -220,7 +221,7 @@ async fn unassign_role(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, role) = path.into_inner();
-    let user = users::unassign_role(&app, who(auth), id, role).await?;
+    let user = actions::unassign_role(&app, who(auth), id, role).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
