@@ -376,4 +376,25 @@ backend_tests! {
         assert_eq!(delivered.len(), 7);
         assert_eq!(delivered[6], ("role.assigned".to_owned(), 7));
     }
+
+    fn user_seq_follows_commit_order_under_concurrent_writers(app) {
+        let scim = directory(&app, "acme");
+        let api = api(&app);
+        let id = scim.create_user("z@acme.test")["id"].as_str().unwrap().to_owned();
+        for i in 0..8 {
+            let res = app.admin_post("/admin/v1/organizations/acme/roles", json!({"key": format!("r{i}"), "name": format!("R{i}")}));
+            assert_eq!(res.status(), 201);
+        }
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let (api, id) = (&api, &id);
+                s.spawn(move || api.post_ok(&format!("/users/{id}/roles"), json!({"role": format!("r{i}")})));
+            }
+        });
+        let events: Vec<Value> = api.events_after(0).into_iter().filter(|e| e["subject_id"] == id.as_str()).collect();
+        // Feed order is commit order; the user's own numbers follow it without gaps.
+        let seqs: Vec<i64> = events.iter().map(|e| e["user_seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "{events:?}");
+        assert_eq!(events.iter().filter(|e| e["type"] == "role.assigned").count(), 8);
+    }
 }
