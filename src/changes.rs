@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::app::{AppState, IdSource};
 use crate::db::DbConn;
 use crate::store::audit::{insert_audit_entry, NewAuditEntry};
-use crate::store::events::{append_event, NewEvent};
+use crate::store::events::{append_event, next_user_seq, NewEvent};
 use crate::store::StoreResult;
 
 /// Who is acting: an admin key, an app key, a SCIM directory, a SAML connection, or the
@@ -77,7 +77,9 @@ pub struct Change<'a> {
     pub data: Value,
 }
 
-/// Appends the event and the audit entry; returns the event's sequence number.
+/// Appends the event and the audit entry; returns the event's sequence number. When the
+/// subject is a user (`subject_type == "user"`), the event also takes the next number of
+/// that user's own sequence (`user_seq`), in the same transaction.
 pub fn record_change(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
@@ -86,6 +88,13 @@ pub fn record_change(
     let actor = ctx.actor.label();
     let data = change.data.to_string();
     let event_id = ctx.ids.id();
+    // Events about a user carry that user's own sequence number, so a consumer can see
+    // when two of them arrive out of order (webhook retries do not hold back later ones).
+    let user_seq = if change.subject_type == "user" {
+        next_user_seq(conn, change.subject_id)?
+    } else {
+        None
+    };
     let seq = append_event(
         conn,
         &NewEvent {
@@ -97,6 +106,7 @@ pub fn record_change(
             actor: &actor,
             data: &data,
             created_at: ctx.now.naive_utc(),
+            user_seq,
         },
     )?;
     let audit_id = ctx.ids.id();

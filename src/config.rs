@@ -48,6 +48,9 @@ pub struct Config {
     pub webhook_initial_backoff_ms: u64,
     /// How long a failing delivery is retried before it is marked failed.
     pub webhook_retry_window_hours: u64,
+    /// How often each replica applies the organizations' inactivity policies (0 = never;
+    /// `POST /api/v1/organizations/{org}/inactivity/run` still works).
+    pub inactivity_interval_secs: u64,
     /// PEM file of the server-wide SAML SP private key (with `saml_sp_cert`); when both
     /// are unset a key pair is generated at first need and kept in the database.
     pub saml_sp_key: Option<PathBuf>,
@@ -73,6 +76,7 @@ impl Default for Config {
             webhook_poll_interval_ms: 1000,
             webhook_initial_backoff_ms: 5000,
             webhook_retry_window_hours: 72,
+            inactivity_interval_secs: 3600,
             saml_sp_key: None,
             saml_sp_cert: None,
         }
@@ -98,6 +102,7 @@ pub struct ConfigLayer {
     pub webhook_poll_interval_ms: Option<u64>,
     pub webhook_initial_backoff_ms: Option<u64>,
     pub webhook_retry_window_hours: Option<u64>,
+    pub inactivity_interval_secs: Option<u64>,
     pub saml_sp_key: Option<PathBuf>,
     pub saml_sp_cert: Option<PathBuf>,
 }
@@ -213,6 +218,10 @@ impl Config {
                 "PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS",
                 get("PROVISIOND_WEBHOOK_RETRY_WINDOW_HOURS"),
             )?,
+            inactivity_interval_secs: parse(
+                "PROVISIOND_INACTIVITY_INTERVAL_SECS",
+                get("PROVISIOND_INACTIVITY_INTERVAL_SECS"),
+            )?,
             saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
             saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
         })
@@ -235,6 +244,7 @@ impl Config {
             webhook_poll_interval_ms,
             webhook_initial_backoff_ms,
             webhook_retry_window_hours,
+            inactivity_interval_secs,
             saml_sp_key,
             saml_sp_cert,
         } = layer;
@@ -257,6 +267,7 @@ impl Config {
             &mut self.webhook_retry_window_hours,
             webhook_retry_window_hours,
         );
+        set(&mut self.inactivity_interval_secs, inactivity_interval_secs);
         if bootstrap_admin_key.is_some() {
             self.bootstrap_admin_key = bootstrap_admin_key;
         }

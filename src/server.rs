@@ -112,7 +112,8 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::NotFound(format!("route {} {}", req.method(), req.path())).error_response()
 }
 
-/// Binds the listener, starts the webhook delivery worker on the current runtime, and
+/// Binds the listener, starts the webhook delivery worker and the inactivity policy
+/// worker on the current runtime, and
 /// returns the running server (not yet awaited) and its address. Call from inside the
 /// actix system (the worker is spawned on it and ends with it).
 pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
@@ -137,6 +138,12 @@ pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
         ),
     };
     actix_web::rt::spawn(delivery::run(state.clone(), settings));
+    if state.config.inactivity_interval_secs > 0 {
+        actix_web::rt::spawn(lifecycle::inactivity::run(
+            state.clone(),
+            std::time::Duration::from_secs(state.config.inactivity_interval_secs),
+        ));
+    }
     let routes = configure(state);
     let mut server = HttpServer::new(move || {
         App::new()

@@ -47,6 +47,7 @@ diesel::table! {
         actor -> Text,
         data -> Text,
         created_at -> Timestamp,
+        user_seq -> Nullable<BigInt>,
     }
 }
 
@@ -109,6 +110,7 @@ diesel::table! {
         inactivity_suspend_days -> Nullable<Integer>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        inactivity_deprovision_days -> Nullable<Integer>,
     }
 }
 
@@ -155,6 +157,10 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         deprovisioned_at -> Nullable<Timestamp>,
+        state_changed_at -> Nullable<Timestamp>,
+        state_changed_by -> Nullable<Text>,
+        state_reason -> Nullable<Text>,
+        event_seq -> BigInt,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::store::identities::users_by_email;
 use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
-use crate::store::users::{self as users_store, UserEmail, UserProfile};
+use crate::store::users::{self as users_store, StateChange, UserEmail, UserProfile};
 use crate::store::StoreError;
 
 /// Default and longest lifetime of an invitation.
@@ -269,9 +269,15 @@ pub async fn revoke_invitation(
                     data: data.clone(),
                 },
             )?;
+            let by = actor.label();
+            let gone = StateChange {
+                to: "deprovisioned",
+                at: now,
+                by: &by,
+                reason: Some("invitation_revoked"),
+            };
             if let Some(user) = users_store::find_live_user(conn, &org.id, &inv.user_id)? {
-                if user.state == "invited" {
-                    users_store::deprovision_user(conn, &user.id, user.version + 1, now)?;
+                if users_store::transition_user_state(conn, &user.id, "invited", &gone)? {
                     record_change(
                         conn,
                         &ctx,

@@ -31,7 +31,7 @@ use crate::store::invitations;
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
-use crate::store::users::{self as users_store, NewIdentity, UserRow};
+use crate::store::users::{self as users_store, NewIdentity, StateChange, UserRow};
 use crate::store::{domains, StoreError};
 
 const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -355,8 +355,15 @@ fn accept_invitation(
         _ => return Err(Refusal::InvitationExpired.into()),
     }
     take_seat(conn, &org)?;
+    let actor = ctx.actor.label();
+    let activation = StateChange {
+        to: "active",
+        at: now,
+        by: &actor,
+        reason: Some("invitation_accepted"),
+    };
     if !invitations::accept_invitation(conn, &inv.id, now)?
-        || !users_store::activate_invited_user(conn, &user.id, now)?
+        || !users_store::transition_user_state(conn, &user.id, "invited", &activation)?
     {
         // Another login accepted it a moment ago: run again and link to that result.
         return Err(JitError::Race);

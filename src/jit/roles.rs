@@ -60,9 +60,9 @@ pub fn wanted_roles(
 }
 
 /// Makes the login-managed roles of a user (sources `default` and `idp`) equal to
-/// `wanted`, writing `role.assigned` / `role.unassigned` events. A user holding any
-/// manual role keeps their roles as they are: someone chose them by hand.
-/// Returns whether anything changed.
+/// `wanted`, writing `role.assigned` / `role.unassigned` events. Manual roles are never
+/// touched, and a user who holds one does not get the default role on top: someone chose
+/// their role by hand. Returns whether anything changed.
 pub fn apply_roles(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
@@ -71,12 +71,15 @@ pub fn apply_roles(
     wanted: &WantedRoles,
 ) -> StoreResult<bool> {
     let held = ra::roles_of_user(conn, user_id)?;
-    if held.iter().any(|h| h.source == SOURCE_MANUAL) {
-        return Ok(false);
-    }
+    let has_manual = held.iter().any(|h| h.source == SOURCE_MANUAL);
+    let wanted: Vec<&(Role, &'static str)> = wanted
+        .roles
+        .iter()
+        .filter(|(_, source)| !(has_manual && *source == SOURCE_DEFAULT))
+        .collect();
     let mut changed = false;
-    for h in &held {
-        if !wanted.roles.iter().any(|(r, _)| r.id == h.role_id) {
+    for h in held.iter().filter(|h| h.source != SOURCE_MANUAL) {
+        if !wanted.iter().any(|(r, _)| r.id == h.role_id) {
             ra::delete_role_assignment(conn, user_id, &h.role_id)?;
             role_event(
                 conn,
@@ -90,7 +93,7 @@ pub fn apply_roles(
             changed = true;
         }
     }
-    for (role, source) in &wanted.roles {
+    for (role, source) in wanted {
         if held.iter().any(|h: &HeldRole| h.role_id == role.id) {
             continue;
         }

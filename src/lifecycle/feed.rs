@@ -21,6 +21,10 @@ pub struct EventView {
     pub actor: String,
     pub data: Value,
     pub created_at: DateTime<Utc>,
+    /// For events about a user: that user's own sequence (1, 2, 3, ... in commit order),
+    /// so consumers can detect reordering per user. Absent for other subjects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_seq: Option<i64>,
 }
 
 impl TryFrom<Event> for EventView {
@@ -37,6 +41,7 @@ impl TryFrom<Event> for EventView {
             subject_id: e.subject_id,
             actor: e.actor,
             created_at: e.created_at.and_utc(),
+            user_seq: e.user_seq,
         })
     }
 }

@@ -1,4 +1,5 @@
-//! The app-facing API under `/api/v1` (app API key): the event feed.
+//! The app-facing API under `/api/v1` (app API key): the event feed here; the user
+//! lifecycle routes in `users_http.rs`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -13,6 +14,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/events", web::get().to(events))
+            .configure(super::users_http::routes)
             .configure(crate::admin::sso::app_routes),
     );
 }

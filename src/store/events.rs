@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::StoreResult;
-use crate::db::schema::{event_counter, events};
+use crate::db::schema::{event_counter, events, users};
 use crate::db::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -24,6 +24,8 @@ pub struct Event {
     pub actor: String,
     pub data: String,
     pub created_at: NaiveDateTime,
+    /// The per-user sequence when the subject is a user (see [`next_user_seq`]).
+    pub user_seq: Option<i64>,
 }
 
 /// An event to append; `seq` is assigned by [`append_event`].
@@ -37,6 +39,7 @@ pub struct NewEvent<'a> {
     pub actor: &'a str,
     pub data: &'a str,
     pub created_at: NaiveDateTime,
+    pub user_seq: Option<i64>,
 }
 
 /// Appends an event and returns its sequence number. Must run inside the transaction
@@ -57,9 +60,22 @@ pub fn append_event(conn: &mut DbConn, new: &NewEvent<'_>) -> StoreResult<i64> {
             events::actor.eq(new.actor),
             events::data.eq(new.data),
             events::created_at.eq(new.created_at),
+            events::user_seq.eq(new.user_seq),
         ))
         .execute(conn)?;
     Ok(seq)
+}
+
+/// Takes the next per-user sequence number of `user_id` (its `event_seq` counter plus
+/// one), or `None` when no such user row exists. Must run inside the transaction that
+/// appends the event: on PostgreSQL the row lock orders concurrent writers, so per-user
+/// numbers increase in commit order, like `seq`.
+pub fn next_user_seq(conn: &mut DbConn, user_id: &str) -> StoreResult<Option<i64>> {
+    Ok(diesel::update(users::table.find(user_id))
+        .set(users::event_seq.eq(users::event_seq + 1))
+        .returning(users::event_seq)
+        .get_result(conn)
+        .optional()?)
 }
 
 /// Events with `seq > after`, oldest first, optionally for one organization and only of

@@ -21,6 +21,8 @@ pub struct Organization {
     pub inactivity_suspend_days: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Days after an inactivity suspension until the policy deprovisions (NULL = never).
+    pub inactivity_deprovision_days: Option<i32>,
 }
 
 #[derive(Debug, Insertable)]
@@ -51,6 +53,7 @@ pub struct OrganizationChanges {
     pub max_seats: Option<Option<i32>>,
     pub allow_privileged_from_idp: Option<bool>,
     pub inactivity_suspend_days: Option<Option<i32>>,
+    pub inactivity_deprovision_days: Option<Option<i32>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -103,4 +106,17 @@ pub fn update_organization(
 
 pub fn delete_organization(conn: &mut DbConn, id: &str) -> StoreResult<usize> {
     Ok(diesel::delete(organizations::table.find(id)).execute(conn)?)
+}
+
+/// Organizations with an inactivity policy (either step set), for the periodic run.
+pub fn organizations_with_inactivity_policy(conn: &mut DbConn) -> StoreResult<Vec<Organization>> {
+    Ok(organizations::table
+        .filter(
+            organizations::inactivity_suspend_days
+                .is_not_null()
+                .or(organizations::inactivity_deprovision_days.is_not_null()),
+        )
+        .order(organizations::id.asc())
+        .select(Organization::as_select())
+        .load(conn)?)
 }

@@ -24,6 +24,7 @@ pub struct CreateOrganization {
     pub max_seats: Option<i64>,
     pub allow_privileged_from_idp: Option<bool>,
     pub inactivity_suspend_days: Option<i64>,
+    pub inactivity_deprovision_days: Option<i64>,
 }
 
 /// `PATCH /admin/v1/organizations/{org}`: absent fields stay; `null` clears a nullable one.
@@ -40,6 +41,8 @@ pub struct UpdateOrganization {
     pub allow_privileged_from_idp: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     pub inactivity_suspend_days: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub inactivity_deprovision_days: Option<Option<i64>>,
 }
 
 /// Distinguishes `"field": null` (Some(None)) from an absent field (None).
@@ -62,7 +65,10 @@ pub struct OrganizationView {
     pub default_role: String,
     pub max_seats: Option<i32>,
     pub allow_privileged_from_idp: bool,
+    /// Suspend JIT-only users inactive this many days (null = policy off).
     pub inactivity_suspend_days: Option<i32>,
+    /// Deprovision them this many days after that suspension (null = never).
+    pub inactivity_deprovision_days: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -79,6 +85,7 @@ impl From<Organization> for OrganizationView {
             max_seats: o.max_seats,
             allow_privileged_from_idp: o.allow_privileged_from_idp,
             inactivity_suspend_days: o.inactivity_suspend_days,
+            inactivity_deprovision_days: o.inactivity_deprovision_days,
             created_at: o.created_at.and_utc(),
             updated_at: o.updated_at.and_utc(),
         }
@@ -102,6 +109,11 @@ pub async fn create_organization(
     let max_seats = validate::non_negative("max_seats", input.max_seats, 0)?;
     let inactivity =
         validate::non_negative("inactivity_suspend_days", input.inactivity_suspend_days, 1)?;
+    let deprovision_after = validate::non_negative(
+        "inactivity_deprovision_days",
+        input.inactivity_deprovision_days,
+        1,
+    )?;
     let default_role = input.default_role.unwrap_or_else(|| "member".into());
     match BUILT_IN_ROLES
         .iter()
@@ -141,6 +153,17 @@ pub async fn create_organization(
                     format!("an organization with slug `{}` exists", input.slug),
                 )
             })?;
+            if deprovision_after.is_some() {
+                // Not part of `NewOrganization`, which other rooms construct.
+                orgs::update_organization(
+                    conn,
+                    &id,
+                    &OrganizationChanges {
+                        inactivity_deprovision_days: Some(deprovision_after),
+                        ..OrganizationChanges::default()
+                    },
+                )?;
+            }
             for (key, name, privileged) in BUILT_IN_ROLES {
                 let role_id = app2.ids.id();
                 roles::insert_role(
@@ -219,6 +242,10 @@ pub async fn update_organization(
         .inactivity_suspend_days
         .map(|v| validate::non_negative("inactivity_suspend_days", v, 1))
         .transpose()?;
+    let deprovision_after = input
+        .inactivity_deprovision_days
+        .map(|v| validate::non_negative("inactivity_deprovision_days", v, 1))
+        .transpose()?;
     let (app2, actor) = (app.clone(), actor.clone());
     app.db
         .write(move |conn| {
@@ -245,6 +272,7 @@ pub async fn update_organization(
                 max_seats,
                 allow_privileged_from_idp: input.allow_privileged_from_idp,
                 inactivity_suspend_days: inactivity,
+                inactivity_deprovision_days: deprovision_after,
                 updated_at: Some(now.naive_utc()),
             };
             orgs::update_organization(conn, &current.id, &changes).map_err(|e| {

@@ -422,3 +422,29 @@ fn test_idp_output_verifies_with_xmlsec1() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+mod manual_roles {
+    use super::*;
+
+    backend_tests! {
+        fn manual_roles_are_never_overwritten_by_login(app) {
+            let sso = setup(&app, "acme", json!({}), &[("editor", false), ("viewer", false)],
+                json!({"group_role_mapping": {"Editors": "editor"}}));
+            let p = sso.login(&sso.person("mia").attr("groups", &["Editors"]));
+            let id = p["user"]["id"].as_str().unwrap().to_owned();
+            assert_eq!(role_keys(&p), vec![("editor".to_owned(), "idp".to_owned())]);
+            let res = app.client.post(app.url(&format!("/api/v1/users/{id}/roles")))
+                .bearer_auth(&sso.app_key).json(&json!({"role": "viewer"})).send().unwrap();
+            assert_eq!(res.status(), 200);
+            // Out of the Editors group: the IdP role goes, the manual one stays, and no
+            // default role is added on top of a hand-picked one.
+            let p = sso.login(&sso.person("mia").attr("groups", &["Everyone"]));
+            assert_eq!(role_keys(&p), vec![("viewer".to_owned(), "manual".to_owned())]);
+            let p = sso.login(&sso.person("mia").attr("groups", &["Editors"]));
+            assert_eq!(role_keys(&p), vec![
+                ("editor".to_owned(), "idp".to_owned()),
+                ("viewer".to_owned(), "manual".to_owned()),
+            ]);
+        }
+    }
+}

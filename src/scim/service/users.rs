@@ -408,6 +408,15 @@ fn save(
     let version = existing.version + 1;
     store::update_user(conn, &existing.id, &p, version, ctx.now.naive_utc())
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
+    if state != existing.state {
+        store::record_state_change(
+            conn,
+            &existing.id,
+            ctx.now.naive_utc(),
+            &actor.label(),
+            None,
+        )?;
+    }
     store::replace_user_emails(
         conn,
         &existing.id,
@@ -503,6 +512,7 @@ pub async fn delete(
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
             store::deprovision_user(conn, &id, existing.version + 1, ctx.now.naive_utc())?;
+            store::record_state_change(conn, &id, ctx.now.naive_utc(), &actor.label(), None)?;
             store::delete_scim_identities(conn, &id)?;
             for group_id in store::remove_user_from_groups(conn, &id)? {
                 record_change(

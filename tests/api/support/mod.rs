@@ -51,10 +51,10 @@ pub fn note_postgres_skipped() {
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    /// The database the server runs on (a SQLite path or a PostgreSQL URL).
-    pub database_url: String,
     pub client: Client,
     pub backend: Backend,
+    /// The database the server runs on (tests may open it to set up state no API makes).
+    pub database_url: String,
     server: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<()>>,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -174,10 +174,9 @@ impl TestAppBuilder {
             .unwrap();
         Some(TestApp {
             addr,
-            database_url,
             client,
-
             backend: self.backend,
+            database_url,
             server: Some(server),
             thread: Some(thread),
             _sqlite_dir: sqlite_dir,
