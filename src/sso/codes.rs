@@ -87,7 +87,7 @@ pub async fn exchange(
             if row.redirect_uri != redirect_uri {
                 return Ok(Err(ExchangeError::RedirectMismatch));
             }
-            Ok(profile_json(conn, &row).map_err(ExchangeError::from))
+            Ok(profile_json(conn, &row))
         })
         .await?
 }
