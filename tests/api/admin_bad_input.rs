@@ -53,6 +53,26 @@ fn endpoints(app: &TestApp) -> Vec<(Method, String, Value)> {
             "/admin/v1/api-keys".into(),
             json!({"name": "k"}),
         ),
+        (
+            Method::POST,
+            "/admin/v1/organizations/acme/saml-connections".into(),
+            json!({"idp_metadata_xml": "<md:EntityDescriptor/>"}),
+        ),
+        (
+            Method::POST,
+            "/admin/v1/webhooks".into(),
+            json!({"url": "https://hooks.example/in"}),
+        ),
+        (
+            Method::POST,
+            "/admin/v1/redirect-uris".into(),
+            json!({"uri": "https://app.example/cb"}),
+        ),
+        (
+            Method::POST,
+            "/admin/v1/organizations/acme/invitations".into(),
+            json!({"email": "guest@outside.example"}),
+        ),
     ]
 }
 
