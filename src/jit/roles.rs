@@ -87,7 +87,7 @@ pub fn apply_roles(
                 org,
                 user_id,
                 "role.unassigned",
-                &h.key,
+                h.into(),
                 &h.source,
             )?;
             changed = true;
@@ -108,7 +108,15 @@ pub fn apply_roles(
                 created_at: ctx.now.naive_utc(),
             },
         )?;
-        role_event(conn, ctx, org, user_id, "role.assigned", &role.key, source)?;
+        role_event(
+            conn,
+            ctx,
+            org,
+            user_id,
+            "role.assigned",
+            role.into(),
+            source,
+        )?;
         changed = true;
     }
     Ok(changed)
@@ -140,7 +148,15 @@ pub fn assign_role(
             created_at: ctx.now.naive_utc(),
         },
     )?;
-    role_event(conn, ctx, org, user_id, "role.assigned", &role.key, source)
+    role_event(
+        conn,
+        ctx,
+        org,
+        user_id,
+        "role.assigned",
+        role.into(),
+        source,
+    )
 }
 
 fn role_event(
@@ -149,7 +165,7 @@ fn role_event(
     org: &Organization,
     user_id: &str,
     event_type: &str,
-    role_key: &str,
+    role: RoleRef<'_>,
     source: &str,
 ) -> StoreResult<()> {
     record_change(
@@ -160,8 +176,44 @@ fn role_event(
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: user_id,
-            data: json!({ "user": { "id": user_id }, "role": { "key": role_key, "source": source } }),
+            // The lifecycle API's role events have this shape too.
+            data: json!({
+                "user": { "id": user_id },
+                "role": { "id": role.id, "key": role.key, "name": role.name, "privileged": role.privileged },
+                "source": source,
+            }),
         },
     )?;
     Ok(())
+}
+
+/// The fields of a role an event names.
+#[derive(Clone, Copy)]
+struct RoleRef<'a> {
+    id: &'a str,
+    key: &'a str,
+    name: &'a str,
+    privileged: bool,
+}
+
+impl<'a> From<&'a Role> for RoleRef<'a> {
+    fn from(r: &'a Role) -> Self {
+        RoleRef {
+            id: &r.id,
+            key: &r.key,
+            name: &r.name,
+            privileged: r.privileged,
+        }
+    }
+}
+
+impl<'a> From<&'a HeldRole> for RoleRef<'a> {
+    fn from(r: &'a HeldRole) -> Self {
+        RoleRef {
+            id: &r.role_id,
+            key: &r.key,
+            name: &r.name,
+            privileged: r.privileged,
+        }
+    }
 }
