@@ -142,6 +142,7 @@ pub fn login(
     req: &LoginRequest<'_>,
 ) -> Result<LoginOutcome, JitError> {
     let org = find_organization(conn, req.organization_id)?.ok_or(Refusal::UnknownOrganization)?;
+    identities::lock_person(conn, &org.id, &req.profile.email_lower)?;
     let domain_verified = domains::verified_domain_owner(conn, req.profile.email_domain())?
         .as_deref()
         == Some(org.id.as_str());

@@ -115,3 +115,17 @@ pub fn users_by_email(
         .select(UserRow::as_select())
         .load(conn)?)
 }
+
+/// Serializes, until the end of the transaction, everyone who may create or link a user
+/// record for this person (`email_lower`) in this organization: SAML first logins and SCIM
+/// creates take it before they look the person up, so neither can miss the other's
+/// uncommitted record. A PostgreSQL transaction-scoped advisory lock (no table row is
+/// touched); on SQLite writers are serialized already.
+pub fn lock_person(conn: &mut DbConn, organization_id: &str, email_lower: &str) -> StoreResult<()> {
+    if let DbConn::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(format!("person:{organization_id}:{email_lower}"))
+            .execute(pg)?;
+    }
+    Ok(())
+}
