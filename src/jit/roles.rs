@@ -97,26 +97,7 @@ pub fn apply_roles(
         if held.iter().any(|h: &HeldRole| h.role_id == role.id) {
             continue;
         }
-        let id = ctx.ids.id();
-        ra::insert_role_assignment(
-            conn,
-            &NewRoleAssignment {
-                id: &id,
-                user_id,
-                role_id: &role.id,
-                source,
-                created_at: ctx.now.naive_utc(),
-            },
-        )?;
-        role_event(
-            conn,
-            ctx,
-            org,
-            user_id,
-            "role.assigned",
-            role.into(),
-            source,
-        )?;
+        grant(conn, ctx, org, user_id, role, source)?;
         changed = true;
     }
     Ok(changed)
@@ -137,6 +118,18 @@ pub fn assign_role(
     {
         return Ok(());
     }
+    grant(conn, ctx, org, user_id, role, source)
+}
+
+/// Inserts the assignment and its `role.assigned` event.
+fn grant(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    user_id: &str,
+    role: &Role,
+    source: &str,
+) -> StoreResult<()> {
     let id = ctx.ids.id();
     ra::insert_role_assignment(
         conn,

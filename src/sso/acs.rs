@@ -111,20 +111,9 @@ pub async fn consume(
     let target = match target {
         Ok(t) => t,
         Err(reason) => {
-            let failure = fail(
-                reason,
-                "This sign-in has no allowed application to return to.".into(),
-                &None,
-            );
-            record_failure(
-                app,
-                &info.id,
-                Some(&info.organization_id),
-                &failure,
-                json!({}),
-            )
-            .await;
-            return Err(failure);
+            let message = "This sign-in has no allowed application to return to.";
+            let failure = fail(reason, message.into(), &None);
+            return Err(refused(app, &info, failure, json!({})).await);
         }
     };
 
@@ -137,21 +126,9 @@ pub async fn consume(
     ) {
         Ok(p) => p,
         Err(e @ MappingError::MissingEmail) => {
-            let failure = fail(
-                e.kind(),
-                "Your identity provider did not send an email address.".into(),
-                &Some(target),
-            );
-            tracing::warn!(sso.reason = failure.reason, connection = %info.id, "SAML login refused");
-            record_failure(
-                app,
-                &info.id,
-                Some(&info.organization_id),
-                &failure,
-                json!({}),
-            )
-            .await;
-            return Err(failure);
+            let message = "Your identity provider did not send an email address.";
+            let failure = fail(e.kind(), message.into(), &Some(target));
+            return Err(refused(app, &info, failure, json!({})).await);
         }
     };
 
@@ -169,10 +146,8 @@ pub async fn consume(
         }
         Err(JitError::Refused(r)) => {
             let failure = fail(r.kind(), person_message(&r), &Some(target));
-            tracing::warn!(sso.reason = failure.reason, detail = %r, connection = %info.id, "SAML login refused by policy");
             let extra = json!({ "email_domain": profile.email_domain(), "detail": r.to_string() });
-            record_failure(app, &info.id, Some(&info.organization_id), &failure, extra).await;
-            Err(failure)
+            Err(refused(app, &info, failure, extra).await)
         }
         Err(e) => {
             tracing::error!(error = %e, connection = %info.id, "SAML login failed");
@@ -293,6 +268,23 @@ fn person_message(r: &Refusal) -> String {
         Refusal::InvitationRevoked => "Your invitation was withdrawn.",
     }
     .into()
+}
+
+/// A verified login that cannot continue: logged (with the admin-facing detail, if any)
+/// and recorded as `sso.failed`.
+async fn refused(
+    app: &AppState,
+    info: &ConnectionInfo,
+    failure: AcsFailure,
+    extra: Value,
+) -> AcsFailure {
+    let detail = extra
+        .get("detail")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    tracing::warn!(sso.reason = failure.reason, detail, connection = %info.id, "SAML login refused");
+    record_failure(app, &info.id, Some(&info.organization_id), &failure, extra).await;
+    failure
 }
 
 /// Records `sso.failed` in its own transaction (the login's own work rolled back).
