@@ -187,6 +187,38 @@ backend_tests! {
         assert_eq!(sso.login(&sso.person("dana"))["user"]["id"], scim_user["id"]);
     }
 
+    fn a_scim_create_under_another_user_name_adopts_the_sso_user(app) {
+        let sso = plain(&app, "acme");
+        let scim = directory(&app, "acme");
+        let jit = sso.login(&sso.person("ann"));
+        let res = scim.post("/Users", &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ann.k",
+            "externalId": "00u-ann",
+            "emails": [{"value": sso.email("ann"), "primary": true}],
+        }));
+        assert_eq!(res.status(), 201);
+        let adopted: Value = res.json().unwrap();
+        assert_eq!(adopted["id"], jit["user"]["id"]);
+        assert_eq!(adopted["userName"], "ann.k");
+        assert_eq!(user_count(&sso, &scim.token), 1);
+        assert_eq!(sso.events("user.updated").last().unwrap()["data"]["adopted"], true);
+        let p = sso.login(&sso.person("ann"));
+        assert_eq!(p["user"]["id"], jit["user"]["id"]);
+        // A suspended SSO user is not adopted silently: the admin decides.
+        let ben = sso.login(&sso.person("ben"));
+        let id = ben["user"]["id"].as_str().unwrap();
+        let res = app.client.post(app.url(&format!("/api/v1/users/{id}/suspend")))
+            .bearer_auth(&sso.app_key).json(&json!({})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let res = scim.post("/Users", &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ben.k",
+            "emails": [{"value": sso.email("ben")}],
+        }));
+        crate::scim_support::assert_scim_error(res, 409, Some("uniqueness"));
+    }
+
     fn scim_suspended_and_deleted_users_are_refused_and_never_recreated(app) {
         let sso = plain(&app, "acme");
         let scim = directory(&app, "acme");

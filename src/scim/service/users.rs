@@ -18,6 +18,7 @@ use crate::scim::query::ListQuery;
 use crate::scim::representation::{list_response, set_meta, validate_incoming, Projection};
 use crate::scim::schema::ResourceType;
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
+use crate::store::identities::{identities_of_user, lock_person, users_by_email};
 use crate::store::users::{self as store, NewIdentity, UserEmail, UserProfile, UserRow};
 
 const RT: ResourceType = ResourceType::User;
@@ -262,6 +263,63 @@ fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
+/// A person SSO created first (JIT, or an accepted invitation) whom the directory now
+/// pushes under another userName than the one JIT chose: the create adopts that record
+/// instead of making a second user for one person (design invariant 1). Only an active
+/// record that no directory holds yet is adopted, and only into an active user; anything
+/// else with that email is a uniqueness conflict for the admin to resolve. A POST with
+/// the record's own userName stays a plain 409 (the IdP should have found it by filter).
+fn adopt_sso_user(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    caller: &Caller,
+    resource: &Value,
+    p: &UserProfile,
+    email_lower: &str,
+) -> Result<Option<UserRow>, ServiceError> {
+    let org = &caller.auth.organization_id;
+    let Some(user) = users_by_email(conn, org, email_lower)?
+        .into_iter()
+        .find(|u| {
+            u.state != "deprovisioned" && matches!(u.provisioned_by.as_str(), "jit" | "invite")
+        })
+    else {
+        return Ok(None);
+    };
+    if user.user_name_lower == p.user_name_lower
+        || identities_of_user(conn, &user.id)?
+            .iter()
+            .any(|i| i.source_kind == "scim")
+    {
+        return Ok(None);
+    }
+    if user.state != "active" || p.state != "active" {
+        return Err(ScimError::uniqueness(format!(
+            "a user with this email already exists (id {}, state {}, created by SSO login)",
+            user.id, user.state
+        ))
+        .into());
+    }
+    store::update_user(conn, &user.id, p, user.version + 1, ctx.now.naive_utc())
+        .map_err(|e| unique(e, "userName is already taken in this organization"))?;
+    store::replace_user_emails(conn, &user.id, &email_rows(resource, &user.id, org))?;
+    let mut data = user_data(&user.id, p);
+    data["adopted"] = json!(true);
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "user.updated",
+            organization_id: Some(org),
+            subject_type: "user",
+            subject_id: &user.id,
+            data,
+        },
+    )?;
+    link_identity(conn, ctx, caller, &user.id, p.external_id.as_deref())?;
+    Ok(store::find_live_user(conn, org, &user.id)?)
+}
+
 pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rendered, ServiceError> {
     let incoming = validate_incoming(RT, &body)?;
     if !incoming.ignored.is_empty() {
@@ -276,13 +334,22 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
             let org = caller.auth.organization_id.clone();
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
+            let state = if want_active { "active" } else { "suspended" };
+            let p = profile(&incoming.resource, state)?;
+            if let Some(email) = p.email_lower.clone() {
+                // Serializes with SAML first logins of the same person (jit::login).
+                lock_person(conn, &org, &email)?;
+                if let Some(row) =
+                    adopt_sso_user(conn, &ctx, &caller, &incoming.resource, &p, &email)?
+                {
+                    return rendered(conn, &row, &base_url(&app2), None);
+                }
+            }
             if want_active {
                 take_seat(conn, &org)?;
             } else {
                 store::lock_organization(conn, &org)?;
             }
-            let state = if want_active { "active" } else { "suspended" };
-            let p = profile(&incoming.resource, state)?;
             let id = app2.ids.id();
             let previous = store::find_deprovisioned_by_user_name(conn, &org, &p.user_name_lower)?;
             store::insert_user(conn, &p.as_new(&id, &org, "scim", ctx.now.naive_utc()))
