@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Integer, Text};
 
 use super::scim_query::SqlCond;
 use super::StoreResult;
@@ -218,21 +218,56 @@ pub fn count_active_users(conn: &mut DbConn, organization_id: &str) -> StoreResu
         .get_result(conn)?)
 }
 
-/// Takes the organization row's write lock for the rest of the transaction (a no-op
-/// update), so seat checks and inserts of concurrent transactions serialize on
-/// PostgreSQL; SQLite writers are serialized already. Returns `max_seats`.
+/// Advisory-lock class under which PostgreSQL seat takers of one organization serialize
+/// (`pg_advisory_xact_lock(SEAT_LOCK_CLASS, hashtext(organization_id))`). A hash
+/// collision between two organizations only makes them wait for each other.
+const SEAT_LOCK_CLASS: i32 = 0x5EA7;
+
+/// The seat lock: call inside the write transaction before counting seats. Serializes
+/// concurrent seat takers of one organization and returns its `max_seats` (outer `None`:
+/// no such organization).
+///
+/// On PostgreSQL only organizations with a limit serialize: the organization row is read
+/// `FOR SHARE` (so a concurrent change of `max_seats`, an `UPDATE` of that row, waits for
+/// this transaction, and this one sees the committed value), and when `max_seats` is set
+/// a transaction-scoped advisory lock per organization orders the seat takers, each of
+/// which then counts what the previous one committed. Without a limit there is nothing
+/// to count, so creates do not queue behind each other here; they used to, on a no-op
+/// `UPDATE` of the organization row (docs/performance.md). Share locks never upgrade to
+/// a row write lock, so seat takers cannot deadlock on the row (so do not update the
+/// organization row later in the same transaction). SQLite has one writer at a time: the
+/// no-op update only takes the write lock up front.
 pub fn lock_organization(
     conn: &mut DbConn,
     organization_id: &str,
 ) -> StoreResult<Option<Option<i32>>> {
-    diesel::update(organizations::table.find(organization_id))
-        .set(organizations::updated_at.eq(organizations::updated_at))
-        .execute(conn)?;
-    Ok(organizations::table
-        .find(organization_id)
-        .select(organizations::max_seats)
-        .first(conn)
-        .optional()?)
+    match conn {
+        DbConn::Postgresql(pg) => {
+            let max: Option<Option<i32>> = organizations::table
+                .find(organization_id)
+                .select(organizations::max_seats)
+                .for_share()
+                .first(pg)
+                .optional()?;
+            if let Some(Some(_)) = max {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind::<Integer, _>(SEAT_LOCK_CLASS)
+                    .bind::<Text, _>(organization_id)
+                    .execute(pg)?;
+            }
+            Ok(max)
+        }
+        DbConn::Sqlite(_) => {
+            diesel::update(organizations::table.find(organization_id))
+                .set(organizations::updated_at.eq(organizations::updated_at))
+                .execute(conn)?;
+            Ok(organizations::table
+                .find(organization_id)
+                .select(organizations::max_seats)
+                .first(conn)
+                .optional()?)
+        }
+    }
 }
 
 /// Replaces the `user_emails` index rows of a user.

@@ -249,8 +249,9 @@ fn link_identity(
     }
 }
 
-/// Fails with 403 when taking one more seat would exceed `max_seats`. Locks the
-/// organization row first so concurrent seat takers serialize.
+/// Fails with 403 when taking one more seat would exceed `max_seats`. Takes the seat
+/// lock first ([`store::lock_organization`]) so concurrent seat takers of a limited
+/// organization serialize; unlimited organizations do not queue here.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
     let max = store::lock_organization(conn, org)?
         .ok_or_else(|| ScimError::not_found("organization not found"))?;
@@ -276,10 +277,9 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
             let org = caller.auth.organization_id.clone();
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
+            // A suspended user holds no seat, so only an active one takes the seat lock.
             if want_active {
                 take_seat(conn, &org)?;
-            } else {
-                store::lock_organization(conn, &org)?;
             }
             let state = if want_active { "active" } else { "suspended" };
             let p = profile(&incoming.resource, state)?;
