@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Text};
+use diesel::sql_types::{Bool, Integer, Text};
 
 use super::scim_query::SqlCond;
 use super::StoreResult;
@@ -133,13 +133,16 @@ pub fn find_live_user(
     organization_id: &str,
     id: &str,
 ) -> StoreResult<Option<UserRow>> {
-    Ok(users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::id.eq(id))
-        .filter(users::state.ne(DEPROVISIONED))
+    // By primary key only, the organization and state checked here: with
+    // `organization_id = $1` in the SQL, PostgreSQL's cached generic plan (made when the
+    // table was small and never re-made without ANALYZE) can pick any index that starts
+    // with organization_id and walk the whole organization (docs/performance.md).
+    let row: Option<UserRow> = users::table
+        .find(id)
         .select(UserRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.filter(|r| r.organization_id == organization_id && r.state != DEPROVISIONED))
 }
 
 /// The ids among `ids` that are live users of the organization.
@@ -162,10 +165,14 @@ pub fn find_deprovisioned_by_user_name(
     organization_id: &str,
     user_name_lower: &str,
 ) -> StoreResult<Option<String>> {
+    // The literal state makes diesel send this unprepared, so PostgreSQL plans it with
+    // the real values each time: a generic plan cached while the table was small walked
+    // every user of the organization through another organization_id index instead of
+    // (organization_id, user_name_lower) (docs/performance.md).
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
         .filter(users::user_name_lower.eq(user_name_lower))
-        .filter(users::state.eq(DEPROVISIONED))
+        .filter(sql::<Bool>("users.state = 'deprovisioned'"))
         .order(users::deprovisioned_at.desc())
         .select(users::id)
         .first(conn)
