@@ -7,6 +7,7 @@
 #
 # Usage: bench/scim_load.sh [sqlite|postgres|both]   (default: both)
 # Env:   USERS=100000 DURATION=15s CONNECTIONS=16 PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+#        OPS="create filter patch list" (the wrk phases to run, in order)
 # Traffic goes only to 127.0.0.1; every phase is bounded in count or time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,9 @@ fi
 cargo build --release --quiet
 BIN="$CARGO_TARGET_DIR/release/provisiond"
 WORK=$(mktemp -d)
-trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Only our own server: an empty SERVER_PID must not become `kill 0` (the whole process
+# group, i.e. whoever started this script).
+trap 'if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -53,9 +56,9 @@ run_backend() {
   python3 bench/load_users.py "$base" "$token" "$USERS" "$WORK/ids.txt"
 
   export BENCH_TOKEN=$token BENCH_USERS=$USERS BENCH_IDS="$WORK/ids.txt"
-  for op in create filter patch list; do
+  for op in ${OPS:-create filter patch list}; do
     echo "## $backend: $op ($DURATION, $CONNECTIONS connections, 2 threads)"
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "bench/wrk/$op.lua" "$base" | \
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -s "bench/wrk/$op.lua" "$base" | \
       grep -E "Requests/sec|Latency |50%|99%|Non-2xx|Socket errors" || true
   done
 

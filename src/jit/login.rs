@@ -31,7 +31,7 @@ use crate::store::invitations;
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
-use crate::store::users::{self as users_store, NewIdentity, StateChange, UserRow};
+use crate::store::users::{self as users_store, NewIdentity, Seat, StateChange, UserRow};
 use crate::store::{domains, StoreError};
 
 const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -287,13 +287,11 @@ fn attach_name_id(
 /// Fails when one more active user would exceed `max_seats`. Takes the organization row
 /// lock first, so seat takers of SAML and SCIM serialize (design invariant 2).
 fn take_seat(conn: &mut DbConn, org: &Organization) -> Result<(), JitError> {
-    let max = users_store::lock_organization(conn, &org.id)?.ok_or(Refusal::UnknownOrganization)?;
-    if let Some(max) = max {
-        if users_store::count_active_users(conn, &org.id)? >= i64::from(max) {
-            return Err(Refusal::SeatLimit(max).into());
-        }
+    match users_store::check_seat(conn, &org.id)? {
+        Seat::Available => Ok(()),
+        Seat::LimitReached(max) => Err(Refusal::SeatLimit(max).into()),
+        Seat::UnknownOrganization => Err(Refusal::UnknownOrganization.into()),
     }
-    Ok(())
 }
 
 fn create(

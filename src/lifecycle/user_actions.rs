@@ -169,14 +169,11 @@ pub async fn reactivate(
 /// Fails with `SeatLimit` when one more active user would exceed `max_seats`. Locks the
 /// organization row first, so concurrent seat takers (SCIM, JIT, this API) serialize.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), LifecycleError> {
-    let max =
-        store::lock_organization(conn, org)?.ok_or(LifecycleError::NotFound("organization"))?;
-    if let Some(max) = max {
-        if store::count_active_users(conn, org)? >= i64::from(max) {
-            return Err(LifecycleError::SeatLimit(max));
-        }
+    match store::check_seat(conn, org)? {
+        store::Seat::Available => Ok(()),
+        store::Seat::LimitReached(max) => Err(LifecycleError::SeatLimit(max)),
+        store::Seat::UnknownOrganization => Err(LifecycleError::NotFound("organization")),
     }
-    Ok(())
 }
 
 /// Deprovisions `user` (in state `user.state`) inside the caller's transaction: group

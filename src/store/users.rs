@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{Bool, Integer, Text};
 
 use super::scim_query::SqlCond;
 use super::StoreResult;
@@ -133,13 +133,16 @@ pub fn find_live_user(
     organization_id: &str,
     id: &str,
 ) -> StoreResult<Option<UserRow>> {
-    Ok(users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::id.eq(id))
-        .filter(users::state.ne(DEPROVISIONED))
+    // By primary key only, the organization and state checked here: with
+    // `organization_id = $1` in the SQL, PostgreSQL's cached generic plan (made when the
+    // table was small and never re-made without ANALYZE) can pick any index that starts
+    // with organization_id and walk the whole organization (docs/performance.md).
+    let row: Option<UserRow> = users::table
+        .find(id)
         .select(UserRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.filter(|r| r.organization_id == organization_id && r.state != DEPROVISIONED))
 }
 
 /// The ids among `ids` that are live users of the organization.
@@ -162,10 +165,14 @@ pub fn find_deprovisioned_by_user_name(
     organization_id: &str,
     user_name_lower: &str,
 ) -> StoreResult<Option<String>> {
+    // The literal state makes diesel send this unprepared, so PostgreSQL plans it with
+    // the real values each time: a generic plan cached while the table was small walked
+    // every user of the organization through another organization_id index instead of
+    // (organization_id, user_name_lower) (docs/performance.md).
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
         .filter(users::user_name_lower.eq(user_name_lower))
-        .filter(users::state.eq(DEPROVISIONED))
+        .filter(sql::<Bool>("users.state = 'deprovisioned'"))
         .order(users::deprovisioned_at.desc())
         .select(users::id)
         .first(conn)
@@ -226,21 +233,77 @@ pub fn count_active_users(conn: &mut DbConn, organization_id: &str) -> StoreResu
         .get_result(conn)?)
 }
 
-/// Takes the organization row's write lock for the rest of the transaction (a no-op
-/// update), so seat checks and inserts of concurrent transactions serialize on
-/// PostgreSQL; SQLite writers are serialized already. Returns `max_seats`.
+/// Advisory-lock class under which PostgreSQL seat takers of one organization serialize
+/// (`pg_advisory_xact_lock(SEAT_LOCK_CLASS, hashtext(organization_id))`). A hash
+/// collision between two organizations only makes them wait for each other.
+const SEAT_LOCK_CLASS: i32 = 0x5EA7;
+
+/// The seat lock: call inside the write transaction before counting seats. Serializes
+/// concurrent seat takers of one organization and returns its `max_seats` (outer `None`:
+/// no such organization).
+///
+/// On PostgreSQL only organizations with a limit serialize: the organization row is read
+/// `FOR SHARE` (so a concurrent change of `max_seats`, an `UPDATE` of that row, waits for
+/// this transaction, and this one sees the committed value), and when `max_seats` is set
+/// a transaction-scoped advisory lock per organization orders the seat takers, each of
+/// which then counts what the previous one committed. Without a limit there is nothing
+/// to count, so creates do not queue behind each other here; they used to, on a no-op
+/// `UPDATE` of the organization row (docs/performance.md). Share locks never upgrade to
+/// a row write lock, so seat takers cannot deadlock on the row (so do not update the
+/// organization row later in the same transaction). SQLite has one writer at a time: the
+/// no-op update only takes the write lock up front.
 pub fn lock_organization(
     conn: &mut DbConn,
     organization_id: &str,
 ) -> StoreResult<Option<Option<i32>>> {
-    diesel::update(organizations::table.find(organization_id))
-        .set(organizations::updated_at.eq(organizations::updated_at))
-        .execute(conn)?;
-    Ok(organizations::table
-        .find(organization_id)
-        .select(organizations::max_seats)
-        .first(conn)
-        .optional()?)
+    match conn {
+        DbConn::Postgresql(pg) => {
+            let max: Option<Option<i32>> = organizations::table
+                .find(organization_id)
+                .select(organizations::max_seats)
+                .for_share()
+                .first(pg)
+                .optional()?;
+            if let Some(Some(_)) = max {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                    .bind::<Integer, _>(SEAT_LOCK_CLASS)
+                    .bind::<Text, _>(organization_id)
+                    .execute(pg)?;
+            }
+            Ok(max)
+        }
+        DbConn::Sqlite(_) => {
+            diesel::update(organizations::table.find(organization_id))
+                .set(organizations::updated_at.eq(organizations::updated_at))
+                .execute(conn)?;
+            Ok(organizations::table
+                .find(organization_id)
+                .select(organizations::max_seats)
+                .first(conn)
+                .optional()?)
+        }
+    }
+}
+
+/// Whether one more user may become active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seat {
+    Available,
+    LimitReached(i32),
+    UnknownOrganization,
+}
+
+/// Takes the seat lock ([`lock_organization`]) and checks for one more active user: the
+/// one seat check of SCIM, JIT and the lifecycle API. Call inside the write transaction
+/// that then activates the user, so concurrent seat takers cannot both take the last one.
+pub fn check_seat(conn: &mut DbConn, organization_id: &str) -> StoreResult<Seat> {
+    Ok(match lock_organization(conn, organization_id)? {
+        None => Seat::UnknownOrganization,
+        Some(Some(max)) if count_active_users(conn, organization_id)? >= i64::from(max) => {
+            Seat::LimitReached(max)
+        }
+        Some(_) => Seat::Available,
+    })
 }
 
 /// Replaces the `user_emails` index rows of a user.

@@ -250,17 +250,17 @@ fn link_identity(
     }
 }
 
-/// Fails with 403 when taking one more seat would exceed `max_seats`. Locks the
-/// organization row first so concurrent seat takers serialize.
+/// Fails with 403 when taking one more seat would exceed `max_seats`. Takes the seat
+/// lock first ([`store::lock_organization`]) so concurrent seat takers of a limited
+/// organization serialize; unlimited organizations do not queue here.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
-    let max = store::lock_organization(conn, org)?
-        .ok_or_else(|| ScimError::not_found("organization not found"))?;
-    if let Some(max) = max {
-        if store::count_active_users(conn, org)? >= i64::from(max) {
-            return Err(seat_limit(max).into());
+    match store::check_seat(conn, org)? {
+        store::Seat::Available => Ok(()),
+        store::Seat::LimitReached(max) => Err(seat_limit(max).into()),
+        store::Seat::UnknownOrganization => {
+            Err(ScimError::not_found("organization not found").into())
         }
     }
-    Ok(())
 }
 
 /// A person SSO created first (JIT, or an accepted invitation) whom the directory now
@@ -345,10 +345,9 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
                     return rendered(conn, &row, &base_url(&app2), None);
                 }
             }
+            // A suspended user holds no seat, so only an active one takes the seat lock.
             if want_active {
                 take_seat(conn, &org)?;
-            } else {
-                store::lock_organization(conn, &org)?;
             }
             let id = app2.ids.id();
             let previous = store::find_deprovisioned_by_user_name(conn, &org, &p.user_name_lower)?;
