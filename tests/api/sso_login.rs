@@ -480,3 +480,33 @@ mod manual_roles {
         }
     }
 }
+
+mod inactivity {
+    use super::*;
+
+    backend_tests_with_clock! {
+        fn jit_only_users_who_stop_logging_in_are_suspended_and_then_refused(app, clock) {
+            let sso = setup(&app, "acme", json!({"inactivity_suspend_days": 30}), &[], json!({}));
+            let scim = directory(&app, "acme");
+            let gone = sso.login(&sso.person("gone").at(clock.now()));
+            // A person the directory also holds is SCIM's to deprovision, not the policy's.
+            scim.create_user(&sso.email("managed"));
+            sso.login(&sso.person("managed").at(clock.now()));
+            clock.advance(Duration::days(20));
+            let regular = sso.login(&sso.person("regular").at(clock.now()));
+            clock.advance(Duration::days(11));
+            sso.login(&sso.person("regular").at(clock.now()));
+
+            let res = app.client.post(app.url("/api/v1/organizations/acme/inactivity/run"))
+                .bearer_auth(&sso.app_key).send().unwrap();
+            assert_eq!(res.status(), 200);
+            let run: Value = res.json().unwrap();
+            let suspended: Vec<&str> = run["suspend"].as_array().unwrap().iter()
+                .map(|u| u["id"].as_str().unwrap()).collect();
+            assert_eq!(suspended, vec![gone["user"]["id"].as_str().unwrap()]);
+            assert_eq!(sso.post(&sso.person("gone").at(clock.now())).error(), "user_suspended");
+            assert_eq!(sso.login(&sso.person("regular").at(clock.now()))["user"]["id"], regular["user"]["id"]);
+            assert_eq!(sso.events("user.suspended")[0]["data"]["reason"], "inactivity");
+        }
+    }
+}
