@@ -25,6 +25,9 @@
 #        REDIRECT_ALLOW=api (POST /admin/v1/redirect-uris: each login reads the list from
 #        the database) or env (PROVISIOND_ALLOWED_REDIRECT_URIS: no read)
 #        PROVISIOND_BIN=<binary> to skip `cargo build --release` (e.g. a debug build)
+#        WAIT_IDLE=0 WAIT_MAX=120: before posting, wait (at most WAIT_MAX s) until at least
+#        WAIT_IDLE % of the CPU is idle — on a shared machine, so that a phase is not
+#        measured while someone else's build holds the cores
 # Traffic goes only to 127.0.0.1; every phase is bounded in count; the server is stopped
 # by PID and the PostgreSQL database dropped on exit.
 set -euo pipefail
@@ -36,6 +39,8 @@ LOGINS=${LOGINS:-10}
 CONCURRENCY=${CONCURRENCY:-16}
 VALIDITY=${VALIDITY:-600}
 REDIRECT_ALLOW=${REDIRECT_ALLOW:-api}
+WAIT_IDLE=${WAIT_IDLE:-0}
+WAIT_MAX=${WAIT_MAX:-120}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 KEY=bench-admin-key-0123456789abcdefghij
 DOMAIN=bench.example.com
@@ -129,6 +134,17 @@ selftest() {
 }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# cpu_idle: % of all cores idle over the next 2 s (from /proc/stat). Taken after signing,
+# with the server idle, it shows what other work on the machine leaves to the benchmark
+# (the load average still carries the signing of the minute before).
+cpu_idle() {
+  python3 -c 'import time
+def t():
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(v), v[3] + v[4]
+a, ia = t(); time.sleep(2); b, ib = t()
+print("%.0f" % (100.0 * (ib - ia) / max(1, b - a)))'
+}
 
 # phase <backend> <db_url> <scenario> <title> <acs> <audience> <users> <logins_per_user>
 phase() {
@@ -142,9 +158,13 @@ phase() {
   fi
   before=$(count_rows "$backend" "$db_url")
   echo "## $backend: $title — posting each once, $CONCURRENCY workers"
-  echo "  load average before: $(loadavg) ($(nproc) cores)"
+  local idle t1=$SECONDS
+  idle=$(cpu_idle)
+  while (( idle < WAIT_IDLE && SECONDS - t1 < WAIT_MAX )); do idle=$(cpu_idle); done
+  if (( SECONDS - t1 > 2 )); then echo "  waited $((SECONDS - t1))s for CPU idle >= ${WAIT_IDLE}%"; fi
+  echo "  before: CPU idle ${idle}% of $(nproc) cores over 2 s, load average $(loadavg)"
   python3 bench/acs_post.py "$1" "$WORK/$scenario.bodies" "$REDIRECT" "$CONCURRENCY" || FAILED=1
-  echo "  load average after:  $(loadavg)"
+  echo "  after:  load average $(loadavg)"
   echo "  rows added: $(row_delta "$before" "$(count_rows "$backend" "$db_url")")"
 }
 
