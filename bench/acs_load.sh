@@ -2,22 +2,32 @@
 # ACS HTTP load benchmark (issue 5): IdP-initiated SAML logins posted to
 # POST /sso/saml/acs/{connection}. For each backend: start the release server on a fresh
 # database, create an organization, a verified domain and a SAML connection
-# (allow_idp_initiated, default_redirect_uri on the allow-list) through the admin API,
-# pre-sign SAML Responses with a test IdP key using xmlsec1 (an independent signer, as
+# (allow_idp_initiated, default_redirect_uri on the redirect allow-list) through the
+# admin API, pre-sign SAML Responses with a test IdP key using xmlsec1 (an independent signer, as
 # tests/fixtures/saml/make_fixtures.sh does), then post each one exactly once:
 #   first      $FIRST distinct users, each logging in for the first time (JIT creation)
 #   returning  $RETURNING users of the first phase, $LOGINS logins each (JIT update)
 # Every Response has its own Response and Assertion ID (a repeated one is a replay) and is
-# valid for $VALIDITY seconds from signing; each phase is signed just before it runs
-# (xmlsec1 signs ~25-50 responses/s on 2 busy cores). Reports throughput, latency percentiles and
-# the count of answers other than 302.
+# valid for $VALIDITY seconds from signing, and is posted with RelayState <scenario>-<n>;
+# each phase is signed just before it runs (xmlsec1 signs ~25-50 responses/s on 2 busy
+# cores). A login counts as successful only when the ACS answers 302 to the redirect URI
+# with a `code` and `state` equal to its RelayState (a policy refusal is a 302 too, with
+# `error`). Reports throughput, latency percentiles, the answers that were not successful
+# logins (and how many were not 302), the load average around each phase, and the rows
+# each phase added (events, audit entries, codes, replay-cache rows…) — what a login
+# writes.
 #
 # Usage: bench/acs_load.sh [sqlite|postgres|both|selftest]   (default: both)
 #   selftest: no server — generate a key, sign one Response, verify it with xmlsec1 against
 #   the pinned certificate only, and check that a changed NameID no longer verifies.
 # Env:   FIRST=1000 RETURNING=100 LOGINS=10 CONCURRENCY=16 VALIDITY=600
 #        PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+#        REDIRECT_ALLOW=api (POST /admin/v1/redirect-uris: each login reads the list from
+#        the database) or env (PROVISIOND_ALLOWED_REDIRECT_URIS: no read)
 #        PROVISIOND_BIN=<binary> to skip `cargo build --release` (e.g. a debug build)
+#        WAIT_IDLE=0 WAIT_MAX=120: before posting, wait (at most WAIT_MAX s) until at least
+#        WAIT_IDLE % of the CPU is idle — on a shared machine, so that a phase is not
+#        measured while someone else's build holds the cores
 # Traffic goes only to 127.0.0.1; every phase is bounded in count; the server is stopped
 # by PID and the PostgreSQL database dropped on exit.
 set -euo pipefail
@@ -28,6 +38,9 @@ RETURNING=${RETURNING:-100}
 LOGINS=${LOGINS:-10}
 CONCURRENCY=${CONCURRENCY:-16}
 VALIDITY=${VALIDITY:-600}
+REDIRECT_ALLOW=${REDIRECT_ALLOW:-api}
+WAIT_IDLE=${WAIT_IDLE:-0}
+WAIT_MAX=${WAIT_MAX:-120}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 KEY=bench-admin-key-0123456789abcdefghij
 DOMAIN=bench.example.com
@@ -44,6 +57,7 @@ fi
 WORK=$(mktemp -d)
 SERVER_PID=
 PG_DB=
+FAILED=0
 # stop_backend: stop the server this script started (by PID) and drop its database.
 stop_backend() {
   if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
@@ -119,17 +133,39 @@ selftest() {
   echo "  tampered NameID and unrelated certificate refused; distinct assertion IDs"
 }
 
-# phase <backend> <scenario> <title> <acs> <audience> <users> <logins_per_user>
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# cpu_idle: % of all cores idle over the next 2 s (from /proc/stat). Taken after signing,
+# with the server idle, it shows what other work on the machine leaves to the benchmark
+# (the load average still carries the signing of the minute before).
+cpu_idle() {
+  python3 -c 'import time
+def t():
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(v), v[3] + v[4]
+a, ia = t(); time.sleep(2); b, ib = t()
+print("%.0f" % (100.0 * (ib - ia) / max(1, b - a)))'
+}
+
+# phase <backend> <db_url> <scenario> <title> <acs> <audience> <users> <logins_per_user>
 phase() {
-  local backend=$1 scenario=$2 title=$3 t0=$SECONDS
+  local backend=$1 db_url=$2 scenario=$3 title=$4 t0=$SECONDS before
+  shift 4
   echo "## $backend: $title — signing (valid ${VALIDITY}s)"
-  generate "$scenario" "$4" "$5" user- "$6" "$7"
+  generate "$scenario" "$1" "$2" user- "$3" "$4"
   echo "  signing took $((SECONDS - t0))s"
   if (( SECONDS - t0 > VALIDITY / 2 )); then
     echo "  warning: signing used more than half of the validity window; lower the counts" >&2
   fi
+  before=$(count_rows "$backend" "$db_url")
   echo "## $backend: $title — posting each once, $CONCURRENCY workers"
-  python3 bench/acs_post.py "$4" "$WORK/$scenario.bodies" "$CONCURRENCY" 302 || true
+  local idle t1=$SECONDS
+  idle=$(cpu_idle)
+  while (( idle < WAIT_IDLE && SECONDS - t1 < WAIT_MAX )); do idle=$(cpu_idle); done
+  if (( SECONDS - t1 > 2 )); then echo "  waited $((SECONDS - t1))s for CPU idle >= ${WAIT_IDLE}%"; fi
+  echo "  before: CPU idle ${idle}% of $(nproc) cores over 2 s, load average $(loadavg)"
+  python3 bench/acs_post.py "$1" "$WORK/$scenario.bodies" "$REDIRECT" "$CONCURRENCY" || FAILED=1
+  echo "  after:  load average $(loadavg)"
+  echo "  rows added: $(row_delta "$before" "$(count_rows "$backend" "$db_url")")"
 }
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -140,11 +176,24 @@ admin() { # admin <method> <path> [json]
     -H 'Content-Type: application/json' ${3:+-d "$3"}
 }
 
-count_users() {
-  local sql="SELECT count(*) FROM users"
-  if [ "$1" = postgres ]; then psql "$2" -qAtc "$sql"
-  else python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$2" "$sql"
+# count_rows <backend> <db_url>: "table=count …" for the tables a login writes.
+ROW_TABLES="users user_emails identities role_assignments events audit_entries sso_codes saml_replay_cache"
+count_rows() {
+  local sql="" t
+  for t in $ROW_TABLES; do sql="$sql${sql:+ UNION ALL }SELECT '$t', count(*) FROM $t"; done
+  if [ "$1" = postgres ]; then psql "$2" -qAt -F= -c "$sql" | tr '\n' ' '
+  else python3 -c "import sqlite3,sys; print(' '.join('%s=%d' % r for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))" "$2" "$sql"
   fi
+}
+# row_delta "<before>" "<after>": the difference per table.
+row_delta() {
+  python3 -c 'import sys
+b = dict(kv.split("=") for kv in sys.argv[1].split())
+a = dict(kv.split("=") for kv in sys.argv[2].split())
+print(" ".join("%s+%d" % (t, int(a[t]) - int(b[t])) for t in a))' "$1" "$2"
+}
+rows_of() { # rows_of <table> "<count_rows output>"
+  python3 -c 'import sys; print(dict(kv.split("=") for kv in sys.argv[2].split())[sys.argv[1]])' "$1" "$2"
 }
 
 run_backend() {
@@ -156,16 +205,22 @@ run_backend() {
   else
     db_url="$WORK/bench-$$.db"
   fi
-  local p; p=$(port)
+  local p env_allow=; p=$(port)
   BASE="http://127.0.0.1:$p"
+  if [ "$REDIRECT_ALLOW" = env ]; then env_allow=$REDIRECT; fi
   DATABASE_URL="$db_url" PROVISIOND_LISTEN="127.0.0.1:$p" PROVISIOND_PUBLIC_URL="$BASE" \
-    PROVISIOND_BOOTSTRAP_ADMIN_KEY="$KEY" PROVISIOND_ALLOWED_REDIRECT_URIS="$REDIRECT" \
+    PROVISIOND_BOOTSTRAP_ADMIN_KEY="$KEY" PROVISIOND_ALLOWED_REDIRECT_URIS="$env_allow" \
     PROVISIOND_LOG_LEVEL=warn "$BIN" serve 2>"$WORK/$backend.log" &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.1; done
   curl -fs "$BASE/readyz" >/dev/null || { echo "server did not become ready" >&2; cat "$WORK/$backend.log" >&2; exit 1; }
 
   admin POST /organizations '{"name":"ACS Bench","slug":"acsbench"}' >/dev/null
+  # IdP-initiated logins go to the connection's default_redirect_uri, which the ACS
+  # checks against the allow-list at every login (the connection API does not).
+  if [ "$REDIRECT_ALLOW" = api ]; then
+    admin POST /redirect-uris "{\"uri\":\"$REDIRECT\"}" >/dev/null
+  fi
   admin POST /organizations/acsbench/domains "{\"domain\":\"$DOMAIN\",\"verified\":true}" >/dev/null
   local body conn
   body=$(python3 -c 'import json,sys; print(json.dumps({
@@ -183,22 +238,28 @@ run_backend() {
   generate probe "$acs" "$aud" probe- 1 1
   local probe_out code location
   probe_out=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -X POST "$acs" \
-    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "@$WORK/probe.bodies")
+    -H 'Content-Type: application/x-www-form-urlencoded' --data "@$WORK/probe.bodies")
   code=${probe_out%% *}; location=${probe_out#* }
-  if [ "$code" != 302 ] || [[ "$location" != "$REDIRECT?"*code=* ]]; then
-    echo "## $backend: ACS answered $code (Location: ${location:-none}); expected 302 to $REDIRECT?code=…"
+  if [ "$code" != 302 ] || [[ "$location" != "$REDIRECT?code="*"&state=probe-0" ]]; then
+    echo "## $backend: ACS answered $code (Location: ${location:-none}); expected 302 to $REDIRECT?code=…&state=probe-0"
     echo "   Setup, signing and xmlsec1 verification worked; no load was sent."
     stop_backend
     return 3
   fi
 
-  phase "$backend" first "first logins ($FIRST users)" "$acs" "$aud" "$FIRST" 1
-  phase "$backend" returning "returning users ($RETURNING users x $LOGINS logins)" \
+  phase "$backend" "$db_url" first "first logins ($FIRST users)" "$acs" "$aud" "$FIRST" 1
+  phase "$backend" "$db_url" returning "returning users ($RETURNING users x $LOGINS logins)" \
     "$acs" "$aud" "$RETURNING" "$LOGINS"
-  echo "## $backend: users in the database: $(count_users "$backend" "$db_url") (expected $((FIRST + 1)))"
+  local users; users=$(rows_of users "$(count_rows "$backend" "$db_url")")
+  echo "## $backend: users in the database: $users (expected $((FIRST + 1)))"
+  [ "$users" -eq $((FIRST + 1)) ] || FAILED=1
+  if grep -q . "$WORK/$backend.log"; then
+    echo "## $backend: server log (warnings and errors), last lines:"; tail -n 5 "$WORK/$backend.log"
+  fi
 
   stop_backend
   rm -rf "$WORK/probe" "$WORK/first" "$WORK/returning"
+  return $FAILED
 }
 
 prepare_server() {

@@ -10,8 +10,10 @@ login with a distinct Response and Assertion ID, valid for a few minutes from no
       <user>@<domain>); logins are interleaved (every user once, then every user again
       …), each with a fresh assertion.
   acs_responses.py bodies <signed_dir> <scenario> <out_file>
-      Writes one form body per line: SAMLResponse=<url-encoded base64 of the signed XML>
-      (no RelayState: the server sends IdP-initiated logins to default_redirect_uri).
+      Writes one form body per line: SAMLResponse=<url-encoded base64 of the signed
+      XML>&RelayState=<scenario>-<n>. The server sends IdP-initiated logins to the
+      connection's default_redirect_uri and passes the IdP's RelayState back as `state`,
+      so acs_post.py can check that each answer belongs to its request.
 
 Signing itself is xmlsec1's (an independent signer, as in tests/fixtures/saml/).
 """
@@ -83,10 +85,11 @@ def templates(out, scenario, acs, audience, issuer, domain, prefix, users, per_u
 def bodies(signed_dir, scenario, out_file):
     files = sorted(glob.glob(os.path.join(signed_dir, "%s-*.xml" % scenario)))
     with open(out_file, "w", encoding="ascii") as out:
-        for path in files:
+        for n, path in enumerate(files):
             with open(path, "rb") as f:
                 b64 = base64.b64encode(f.read()).decode("ascii")
-            out.write("SAMLResponse=" + urllib.parse.quote(b64, safe="") + "\n")
+            out.write(urllib.parse.urlencode(
+                {"SAMLResponse": b64, "RelayState": "%s-%d" % (scenario, n)}) + "\n")
     print(len(files))
 
 
