@@ -117,58 +117,12 @@ pub async fn create_invitation(
                 None => None,
             };
             let email_lower = email.to_lowercase();
-            if users_by_email(conn, &org.id, &email_lower)?
-                .iter()
-                .any(|u| u.state != "deprovisioned")
-            {
-                return Err(SsoError::Conflict {
-                    field: Some("email"),
-                    message: "a user with this email already exists in the organization".into(),
-                });
-            }
-            let user_id = ctx.ids.id();
             let now = ctx.now.naive_utc();
-            let mut resource = json!({
-                "schemas": [USER_SCHEMA],
-                "userName": email,
-                "emails": [{ "value": email, "type": "work", "primary": true }],
-            });
-            if input.given_name.is_some() || input.family_name.is_some() {
-                resource["name"] = json!({ "givenName": input.given_name, "familyName": input.family_name });
-            }
-            let profile = UserProfile {
-                user_name: email.clone(),
-                user_name_lower: email_lower.clone(),
-                external_id: None,
-                email: Some(email.clone()),
-                email_lower: Some(email_lower.clone()),
-                given_name: input.given_name.clone(),
-                family_name: input.family_name.clone(),
-                display_name: None,
-                active: false,
-                state: "invited".into(),
-                attributes: resource.to_string(),
+            let user_id = match expired_invitee(conn, &org.id, &email_lower, now)? {
+                // Invited before and never came: the same record is invited again.
+                Some(id) => id,
+                None => insert_invitee(conn, &ctx, &org, &email, &email_lower, &input)?,
             };
-            users_store::insert_user(conn, &profile.as_new(&user_id, &org.id, "invite", now)).map_err(
-                |e| match e {
-                    StoreError::UniqueViolation(_) => SsoError::Conflict {
-                        field: Some("email"),
-                        message: "a user with this user name already exists in the organization".into(),
-                    },
-                    other => other.into(),
-                },
-            )?;
-            users_store::replace_user_emails(
-                conn,
-                &user_id,
-                &[UserEmail {
-                    user_id: user_id.clone(),
-                    organization_id: org.id.clone(),
-                    value_lower: email_lower.clone(),
-                    kind: Some("work".into()),
-                    is_primary: true,
-                }],
-            )?;
             let id = ctx.ids.id();
             let expires = ctx.now + Duration::days(days);
             store::insert_invitation(
@@ -182,20 +136,6 @@ pub async fn create_invitation(
                     created_by: &actor.label(),
                     created_at: now,
                     expires_at: expires.naive_utc(),
-                },
-            )?;
-            record_change(
-                conn,
-                &ctx,
-                &Change {
-                    event_type: "user.created",
-                    organization_id: Some(&org.id),
-                    subject_type: "user",
-                    subject_id: &user_id,
-                    data: json!({
-                        "user": { "id": user_id, "email": email, "state": "invited", "provisioned_by": "invite" },
-                        "source": "invite",
-                    }),
                 },
             )?;
             record_change(
@@ -217,6 +157,104 @@ pub async fn create_invitation(
             view(conn, inv, now)
         })
         .await
+}
+
+/// The invited record of `email_lower` whose invitation expired (so it may be invited
+/// again); `None` when the email has no live user; a conflict for anyone else.
+fn expired_invitee(
+    conn: &mut DbConn,
+    org: &str,
+    email_lower: &str,
+    now: NaiveDateTime,
+) -> Result<Option<String>, SsoError> {
+    let live: Vec<_> = users_by_email(conn, org, email_lower)?
+        .into_iter()
+        .filter(|u| u.state != "deprovisioned")
+        .collect();
+    let conflict = |message: &str| SsoError::Conflict {
+        field: Some("email"),
+        message: message.into(),
+    };
+    match live.as_slice() {
+        [] => Ok(None),
+        [u] if u.state == "invited" => match store::invitation_of_user(conn, &u.id)? {
+            Some(inv) if inv.status(now) == "expired" => Ok(Some(u.id.clone())),
+            _ => Err(conflict("a pending invitation for this email exists")),
+        },
+        _ => Err(conflict(
+            "a user with this email already exists in the organization",
+        )),
+    }
+}
+
+/// Inserts the invited user record (state `invited`, no seat) and its `user.created`.
+fn insert_invitee(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    email: &str,
+    email_lower: &str,
+    input: &CreateInvitation,
+) -> Result<String, SsoError> {
+    let user_id = ctx.ids.id();
+    let now = ctx.now.naive_utc();
+    let mut resource = json!({
+        "schemas": [USER_SCHEMA],
+        "userName": email,
+        "emails": [{ "value": email, "type": "work", "primary": true }],
+    });
+    if input.given_name.is_some() || input.family_name.is_some() {
+        resource["name"] =
+            json!({ "givenName": input.given_name, "familyName": input.family_name });
+    }
+    let profile = UserProfile {
+        user_name: email.to_owned(),
+        user_name_lower: email_lower.to_owned(),
+        external_id: None,
+        email: Some(email.to_owned()),
+        email_lower: Some(email_lower.to_owned()),
+        given_name: input.given_name.clone(),
+        family_name: input.family_name.clone(),
+        display_name: None,
+        active: false,
+        state: "invited".into(),
+        attributes: resource.to_string(),
+    };
+    users_store::insert_user(conn, &profile.as_new(&user_id, &org.id, "invite", now)).map_err(
+        |e| match e {
+            StoreError::UniqueViolation(_) => SsoError::Conflict {
+                field: Some("email"),
+                message: "a user with this user name already exists in the organization".into(),
+            },
+            other => other.into(),
+        },
+    )?;
+    users_store::replace_user_emails(
+        conn,
+        &user_id,
+        &[UserEmail {
+            user_id: user_id.clone(),
+            organization_id: org.id.clone(),
+            value_lower: email_lower.to_owned(),
+            kind: Some("work".into()),
+            is_primary: true,
+        }],
+    )?;
+    record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type: "user.created",
+            organization_id: Some(&org.id),
+            subject_type: "user",
+            subject_id: &user_id,
+            data: json!({
+                "user": { "id": user_id, "email": email, "state": "invited", "provisioned_by": "invite" },
+                "source": "invite",
+            }),
+        },
+    )?;
+    Ok(user_id)
 }
 
 pub async fn list_invitations(

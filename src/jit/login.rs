@@ -6,7 +6,8 @@
 //! 1. the identity (connection, NameID), when the NameID format is persistent or
 //!    unspecified — transient and email-format NameIDs are never keys;
 //! 2. a user a SCIM directory of the organization holds under the NameID (its externalId,
-//!    or the userName of a user SCIM provisioned);
+//!    or the userName of a user SCIM provisioned), for persistent, unspecified and email
+//!    NameIDs — never transient ones; two such users are a conflict;
 //! 3. the email, when its domain is verified for the organization (or the user is an
 //!    invitee, whose exact email an admin vouched for);
 //! 4. creation, when `jit_enabled` and the email's domain is verified for the
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::mapping::{MappedProfile, NAMEID_UNSPECIFIED};
+use super::mapping::{MappedProfile, NAMEID_EMAIL, NAMEID_UNSPECIFIED};
 use super::profile;
 use super::roles::{apply_roles, assign_role, wanted_roles};
 use crate::changes::{record_change, Change, ChangeContext};
@@ -210,9 +211,17 @@ fn find_user(
             return Ok(Some((user, "identity")));
         }
     }
-    let scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id)?;
-    if let Some(user) = scim.into_iter().next() {
-        return Ok(Some((user, "scim")));
+    if name_id_is_key(req.name_id_format) || req.name_id_format == Some(NAMEID_EMAIL) {
+        let mut scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id)?;
+        if scim.len() > 1 {
+            return Err(Refusal::IdentityConflict(
+                "several users of the organization's directory match this NameID",
+            )
+            .into());
+        }
+        if let Some(user) = scim.pop() {
+            return Ok(Some((user, "scim")));
+        }
     }
     let live: Vec<&UserRow> = email_users
         .iter()
@@ -403,7 +412,7 @@ fn accept_invitation(
 }
 
 /// A known, active user: sync the profile (when the organization wants it) and the
-/// login-managed roles (when the connection maps groups).
+/// login-managed roles.
 fn returning(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
@@ -415,11 +424,11 @@ fn returning(
     if org.sync_attributes_on_login {
         sync_profile(conn, ctx, &org, req, &user)?;
     }
-    if !req.group_role_mapping.is_empty() {
-        let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
-        note_refused_privileged(&wanted.refused_privileged);
-        apply_roles(conn, ctx, &org, &user.id, &wanted)?;
-    }
+    // Every login re-derives the login-managed roles, so clearing a mapping or making a
+    // role privileged takes effect at the next login.
+    let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
+    note_refused_privileged(&wanted.refused_privileged);
+    apply_roles(conn, ctx, &org, &user.id, &wanted)?;
     finish_login(conn, ctx, org, &user.id, false, linked_by)
 }
 

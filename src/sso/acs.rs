@@ -50,6 +50,16 @@ pub struct AcsFailure {
 }
 
 impl AcsFailure {
+    /// A storage fault: a 500 page, no redirect, no event (the log has the cause).
+    fn internal() -> Self {
+        AcsFailure {
+            reason: "storage",
+            message: "Something went wrong on our side while signing you in.".into(),
+            app_redirect: None,
+            internal: true,
+        }
+    }
+
     fn unverified(e: &SsoError) -> Self {
         AcsFailure {
             reason: e.kind(),
@@ -110,6 +120,7 @@ pub async fn consume(
     };
     let target = match target {
         Ok(t) => t,
+        Err("storage") => return Err(AcsFailure::internal()),
         Err(reason) => {
             let message = "This sign-in has no allowed application to return to.";
             let failure = fail(reason, message.into(), &None);
@@ -151,12 +162,7 @@ pub async fn consume(
         }
         Err(e) => {
             tracing::error!(error = %e, connection = %info.id, "SAML login failed");
-            Err(AcsFailure {
-                reason: "storage",
-                message: "Something went wrong on our side while signing you in.".into(),
-                app_redirect: None,
-                internal: true,
-            })
+            Err(AcsFailure::internal())
         }
     }
 }
@@ -180,7 +186,10 @@ async fn target(
             state,
         }),
         Ok(false) => Err("redirect_uri_not_allowed"),
-        Err(_) => Err("storage"),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the redirect allow-list failed");
+            Err("storage")
+        }
     }
 }
 
@@ -244,10 +253,12 @@ async fn provision(
 }
 
 /// The mapped profile as the app sees it under `attributes.mapped`, with the custom
-/// attributes (every one no field used) kept verbatim.
+/// attributes (every one no field used) kept verbatim and, under `sources`, which
+/// attribute each field was read from (for admins debugging a mapping).
 fn mapped_view(p: &MappedProfile) -> Value {
     let mut v = p.mapped_json();
     v["custom"] = json!(p.custom);
+    v["sources"] = json!(p.sources);
     v
 }
 

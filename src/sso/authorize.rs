@@ -69,7 +69,12 @@ async fn resolve_connection(app: &AppState, p: &AuthorizeParams) -> Result<Strin
                     verified_domain_owner(conn, &domain)?
                         .ok_or(SsoError::NotFound("organization for this domain"))?
                 }
-                _ => unreachable!("counted above"),
+                _ => {
+                    return Err(SsoError::invalid(
+                        "organization",
+                        "pass exactly one of organization, domain or connection",
+                    ))
+                }
             };
             let mut conns = list_connections(conn, &org_id)?;
             match conns.len() {

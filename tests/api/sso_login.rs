@@ -385,13 +385,21 @@ backend_tests_with_clock! {
         let path = format!("/admin/v1/organizations/acme/invitations/{}", inv["id"].as_str().unwrap());
         assert_eq!(app.admin(Method::DELETE, &path).send().unwrap().status(), 409);
         // Another contractor's invitation through the app API, left to expire.
-        let res = app.client.post(app.url("/api/v1/organizations/acme/invitations"))
+        let invite_late = || app.client.post(app.url("/api/v1/organizations/acme/invitations"))
             .bearer_auth(&sso.app_key).json(&json!({"email": "late@outside.example", "expires_in_days": 1}))
             .send().unwrap();
+        let res = invite_late();
         assert_eq!(res.status(), 201);
+        let late_inv: Value = res.json().unwrap();
+        assert_eq!(invite_late().status(), 409, "one pending invitation per email");
         clock.advance(Duration::days(2));
-        let late = Login::new("nid-late", "late@outside.example").at(clock.now());
-        assert_eq!(sso.post(&late).error(), "invitation_expired");
+        let late = || Login::new("nid-late", "late@outside.example").at(clock.now());
+        assert_eq!(sso.post(&late()).error(), "invitation_expired");
+        // Invited again: the same record, admitted this time.
+        let res = invite_late();
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.json::<Value>().unwrap()["user_id"], late_inv["user_id"]);
+        assert_eq!(sso.login(&late())["user"]["id"], late_inv["user_id"]);
         // A revoked invitation admits nobody either.
         let res = app.admin_post("/admin/v1/organizations/acme/invitations", json!({"email": "rev@outside.example"}));
         let rev: Value = res.json().unwrap();
@@ -402,8 +410,10 @@ backend_tests_with_clock! {
         assert_eq!(sso.post(&rev_login).error(), "domain_not_verified");
         let listed = app.admin_get("/admin/v1/organizations/acme/invitations");
         let statuses: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
-        assert_eq!(statuses.len(), 3);
-        assert!(statuses.contains(&"accepted") && statuses.contains(&"expired") && statuses.contains(&"revoked"));
+        assert_eq!(statuses.len(), 4);
+        for status in ["accepted", "expired", "revoked"] {
+            assert!(statuses.contains(&status), "{statuses:?}");
+        }
     }
 }
 
