@@ -70,6 +70,8 @@ pub struct AppState {
     pub ids: Arc<dyn IdSource>,
     pub dns: Arc<dyn TxtResolver>,
     pub metrics: Arc<Metrics>,
+    /// Keeps unverified ACS posts from flooding the event log (see the module).
+    pub sso_failures: Arc<crate::sso::failure_throttle::FailureThrottle>,
 }
 
 impl AppState {

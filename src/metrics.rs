@@ -25,6 +25,8 @@ struct Series {
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// Failed SAML logins by reason (`SsoError::kind`, `Refusal::kind`, …).
+    sso_failures: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -43,6 +45,12 @@ impl Metrics {
         if let Some(bucket) = entry.buckets.get_mut(slot) {
             *bucket += 1;
         }
+    }
+
+    /// Counts one failed SAML login.
+    pub fn sso_failure(&self, reason: &'static str) {
+        let mut failures = self.sso_failures.lock().unwrap_or_else(|p| p.into_inner());
+        *failures.entry(reason).or_default() += 1;
     }
 
     /// Renders the Prometheus text exposition format (version 0.0.4).
@@ -88,6 +96,15 @@ impl Metrics {
                 out,
                 "provisiond_http_request_duration_seconds_count{{{labels}}} {}",
                 s.count
+            );
+        }
+        out.push_str("# HELP provisiond_sso_failures_total Failed SAML logins by reason.\n");
+        out.push_str("# TYPE provisiond_sso_failures_total counter\n");
+        let failures = self.sso_failures.lock().unwrap_or_else(|p| p.into_inner());
+        for (reason, n) in failures.iter() {
+            let _ = writeln!(
+                out,
+                "provisiond_sso_failures_total{{reason=\"{reason}\"}} {n}"
             );
         }
         let _ = write!(

@@ -69,6 +69,7 @@ pub fn build_state(
         ids: ids.unwrap_or_else(|| Arc::new(RandomIds)),
         dns,
         metrics: Arc::new(Metrics::default()),
+        sso_failures: Default::default(),
     })
 }
 

@@ -8,7 +8,7 @@
 //! here. A Response that fails verification ends on provisiond's own error page: nothing
 //! in it can be trusted, not even which request it claims to answer.
 
-use std::time::Duration as StdDuration;
+use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::{json, Value};
 
@@ -99,8 +99,16 @@ pub async fn consume(
         Err(e) => {
             let failure = AcsFailure::unverified(&e);
             tracing::warn!(sso.reason = failure.reason, error = %e, connection = connection_id, "SAML login refused");
+            app.metrics.sso_failure(failure.reason);
             if !matches!(e, SsoError::NotFound(_)) && !failure.internal {
-                record_failure(app, connection_id, None, &failure, json!({})).await;
+                // Unverified: anyone could have posted it, so its events are throttled.
+                let admitted =
+                    app.sso_failures
+                        .admit(connection_id, failure.reason, Instant::now());
+                if let Some(left_out) = admitted {
+                    let extra = json!({ "left_out_since_last": left_out });
+                    record_failure(app, connection_id, None, &failure, extra).await;
+                }
             }
             return Err(failure);
         }

@@ -13,6 +13,7 @@ pub mod authorize;
 pub mod codes;
 pub mod connections;
 pub mod error_page;
+pub mod failure_throttle;
 pub mod keys;
 pub mod login;
 pub mod redirects;

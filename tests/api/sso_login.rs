@@ -315,6 +315,17 @@ backend_tests! {
         assert_eq!(sso.events("sso.failed")[0]["data"]["reason"], "assertion_signature");
         // Garbage and a missing field are pages too, never a 5xx.
         assert!(matches!(sso.post_raw("not base64!!", None), Acs::Page { status: 403, .. }));
+        // Anyone can post junk: its events are throttled (one per reason per minute), every
+        // failure is still counted in /metrics.
+        for _ in 0..5 {
+            assert!(matches!(sso.post_raw("not base64!!", None), Acs::Page { status: 403, .. }));
+        }
+        let junk: Vec<Value> = sso.events("sso.failed").into_iter()
+            .filter(|e| e["data"]["reason"] != "assertion_signature").collect();
+        assert_eq!(junk.len(), 1, "{junk:?}");
+        let metrics = app.get("/metrics").send().unwrap().text().unwrap();
+        let line = format!("provisiond_sso_failures_total{{reason=\"{}\"}} 6", junk[0]["data"]["reason"].as_str().unwrap());
+        assert!(metrics.contains(&line), "{metrics}");
         let res = crate::sso_support::browser()
             .post(app.url(&format!("/sso/saml/acs/{}", sso.connection_id)))
             .form(&[("RelayState", "x")]).send().unwrap();
