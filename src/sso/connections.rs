@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
 use super::keys::{sp_key_pair, SpKeyPair};
+use super::redirects::require_allowed;
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
@@ -604,6 +605,9 @@ pub async fn create_connection(
         .as_deref()
         .map(|u| check_url("default_redirect_uri", u))
         .transpose()?;
+    if let Some(u) = &redirect {
+        require_allowed(app, "default_redirect_uri", u).await?;
+    }
     let sp_key = check_sp_key(
         input.sp_private_key_pem.as_deref(),
         input.sp_certificate_pem.as_deref(),
@@ -748,6 +752,9 @@ pub async fn update_connection(
         Some(None) => Some(None),
         None => None,
     };
+    if let Some(Some(u)) = &redirect {
+        require_allowed(app, "default_redirect_uri", u).await?;
+    }
     let (app2, actor) = (app.clone(), actor.clone());
     app.db
         .write(move |conn| {

@@ -23,6 +23,20 @@ pub async fn is_allowed(app: &AppState, uri: &str) -> Result<bool, SsoError> {
         .await
 }
 
+/// Fails with a validation error on `field` unless `uri` is on the allow-list: a
+/// connection's default redirect URI is checked when it is saved, so a typo surfaces then
+/// and not at the first IdP-initiated login.
+pub async fn require_allowed(app: &AppState, field: &str, uri: &str) -> Result<(), SsoError> {
+    if is_allowed(app, uri).await? {
+        return Ok(());
+    }
+    Err(SsoError::invalid(
+        field,
+        "is not on the allowed redirect URI list (add it with POST /admin/v1/redirect-uris \
+         or PROVISIOND_ALLOWED_REDIRECT_URIS)",
+    ))
+}
+
 /// Checks that `uri` is an absolute http(s) URL without a fragment.
 pub fn check_redirect_uri(field: &str, uri: &str) -> Result<(), SsoError> {
     if uri.len() > MAX_URI_LEN {
