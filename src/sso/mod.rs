@@ -5,8 +5,9 @@
 //! No actix here: HTTP handlers call these functions. Persistence goes through `store`
 //! inside `app.db` closures; RSA work runs on the blocking pool.
 //!
-//! Issue 5's ACS handler calls [`login::validate_and_consume`]; the authorize endpoint
-//! calls [`login::start_authn_request`].
+//! The flow: [`authorize`] starts a login ([`login::start_authn_request`]); [`acs`]
+//! verifies the Response ([`login::validate_and_consume`]), runs the JIT policy
+//! (`crate::jit`) and issues a one-time code ([`codes`]) the app exchanges.
 
 pub mod acs;
 pub mod authorize;

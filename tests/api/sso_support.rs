@@ -233,8 +233,7 @@ impl Sso<'_> {
             .collect()
     }
 
-    /// Number of user records of the organization, any state (through the SCIM-free
-    /// admin event log would be indirect; the lifecycle list is the app's view).
+    /// `GET /scim/v2/Users?filter=…` with a directory token: the live users the IdP sees.
     pub fn scim_users(&self, scim_token: &str, filter: &str) -> Value {
         self.app
             .client
