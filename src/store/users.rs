@@ -197,6 +197,15 @@ pub fn update_user(
     Ok(())
 }
 
+/// Hands a user over to another provisioning source (a directory adopting a user SSO
+/// created: from then on SCIM is its authority, and JIT-only policies skip it).
+pub fn set_provisioned_by(conn: &mut DbConn, id: &str, provisioned_by: &str) -> StoreResult<()> {
+    diesel::update(users::table.find(id))
+        .set(users::provisioned_by.eq(provisioned_by))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Records a login: `last_login_at` (not a profile change: no version bump).
 pub fn record_login(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> StoreResult<()> {
     diesel::update(users::table.find(id))

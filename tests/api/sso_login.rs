@@ -139,6 +139,17 @@ backend_tests! {
         let p = sso.login(&sso.person("known"));
         assert_eq!(p["user"]["provisioned_by"], "scim");
         assert_eq!(user_count(&sso, &scim.token), 1);
+        // A JIT user the directory finds by filter and then PATCHes is the directory's now.
+        let sso2 = setup(&app, "beta", json!({}), &[], json!({}));
+        let scim2 = directory(&app, "beta");
+        let jit = sso2.login(&sso2.person("late"));
+        let id = jit["user"]["id"].as_str().unwrap();
+        let res = scim2.patch(&format!("/Users/{id}"), &json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": "Engineer"}],
+        }));
+        assert_eq!(res.status(), 200);
+        assert_eq!(sso2.login(&sso2.person("late"))["user"]["provisioned_by"], "scim");
     }
 
     fn unverified_domain_is_refused(app) {
@@ -202,9 +213,12 @@ backend_tests! {
         assert_eq!(adopted["id"], jit["user"]["id"]);
         assert_eq!(adopted["userName"], "ann.k");
         assert_eq!(user_count(&sso, &scim.token), 1);
-        assert_eq!(sso.events("user.updated").last().unwrap()["data"]["adopted"], true);
+        let adoption = sso.events("user.updated").last().unwrap().clone();
+        assert_eq!(adoption["data"]["adopted"], true);
+        assert_eq!(adoption["data"]["previously_provisioned_by"], "jit");
         let p = sso.login(&sso.person("ann"));
         assert_eq!(p["user"]["id"], jit["user"]["id"]);
+        assert_eq!(p["user"]["provisioned_by"], "scim", "the directory is its authority now");
         // A suspended SSO user is not adopted silently: the admin decides.
         let ben = sso.login(&sso.person("ben"));
         let id = ben["user"]["id"].as_str().unwrap();

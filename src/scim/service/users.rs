@@ -303,8 +303,13 @@ fn adopt_sso_user(
     store::update_user(conn, &user.id, p, user.version + 1, ctx.now.naive_utc())
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
     store::replace_user_emails(conn, &user.id, &email_rows(resource, &user.id, org))?;
+    // The directory is its authority from now on (the inactivity policy, for one, only
+    // touches users of JIT-only origin).
+    store::set_provisioned_by(conn, &user.id, "scim")?;
     let mut data = user_data(&user.id, p);
     data["adopted"] = json!(true);
+    data["user"]["provisioned_by"] = json!("scim");
+    data["previously_provisioned_by"] = json!(user.provisioned_by);
     record_change(
         conn,
         ctx,
@@ -489,6 +494,10 @@ fn save(
         &email_rows(&resource, &existing.id, org),
     )?;
     link_identity(conn, &ctx, caller, &existing.id, p.external_id.as_deref())?;
+    if existing.provisioned_by != "scim" {
+        // A directory writing a user SSO created adopts it (as a create would).
+        store::set_provisioned_by(conn, &existing.id, "scim")?;
+    }
     let mut events = Vec::new();
     if !attrs_same {
         events.push("user.updated");
