@@ -17,7 +17,7 @@ use crate::extract::ApiJson;
 use crate::observe::RequestId;
 use crate::sso::authorize::{authorize as start_login, AuthorizeParams};
 use crate::sso::codes::{exchange, ExchangeError};
-use crate::sso::error_page::{advice, render};
+use crate::sso::error_page::{advice, html};
 use crate::sso::{acs, connections, SsoError};
 
 /// Mounts the public SSO routes (no admin auth: browsers, IdPs and apps call them).
@@ -26,6 +26,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(authorize)
         .service(acs_post)
         .service(token);
+}
+
+/// The error page for a person, with `status`; never cached.
+fn render(
+    status: StatusCode,
+    message: &str,
+    advice: &str,
+    reference: Option<&str>,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html(message, advice, reference))
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {

@@ -253,7 +253,7 @@ async fn provision(
         match result {
             Err(JitError::Race) if attempt < MAX_ATTEMPTS => {
                 // Let the winner's transaction become visible before linking to it.
-                actix_web::rt::time::sleep(StdDuration::from_millis(5 * attempt as u64)).await;
+                tokio::time::sleep(StdDuration::from_millis(5 * attempt as u64)).await;
             }
             other => return other,
         }

@@ -10,12 +10,10 @@ use crate::app::AppState;
 use crate::changes::ChangeContext;
 use crate::db::DbConn;
 use crate::jit::login::LoginOutcome;
-use crate::store::identities::{find_user_any_state, identities_of_user};
+use crate::lifecycle::users::{view_of, LifecycleError};
 use crate::store::orgs::find_organization;
-use crate::store::role_assignments::roles_of_user;
 use crate::store::saml_connections::find_connection;
 use crate::store::sso_codes::{self, NewSsoCode};
-use crate::store::users::groups_of_users;
 use crate::store::{StoreError, StoreResult};
 use crate::tenancy::api_keys::hash_key;
 
@@ -92,46 +90,25 @@ pub async fn exchange(
         .await?
 }
 
-/// The exchange answer: the user as stored now, plus what the login carried.
+/// The exchange answer: the user as the lifecycle API shows it now (`GET
+/// /api/v1/users/{id}`), plus what the login carried.
 fn profile_json(conn: &mut DbConn, row: &sso_codes::SsoCode) -> Result<Value, ExchangeError> {
     let payload: Value = serde_json::from_str(&row.payload)
         .map_err(|e| StoreError::Corrupt(format!("sso code payload: {e}")))?;
-    let user = find_user_any_state(conn, &row.organization_id, &row.user_id)?
-        .ok_or(ExchangeError::UserNotActive)?;
+    let user = view_of(conn, &row.user_id).map_err(|e| match e {
+        LifecycleError::Store(s) => ExchangeError::Store(s),
+        LifecycleError::Db(d) => ExchangeError::Store(StoreError::Db(d)),
+        _ => ExchangeError::UserNotActive,
+    })?;
     if user.state != "active" {
         return Err(ExchangeError::UserNotActive);
     }
     let org = find_organization(conn, &row.organization_id)?
         .ok_or_else(|| StoreError::Corrupt("code of a deleted organization".into()))?;
     let connection = find_connection(conn, &row.connection_id)?;
-    let identities: Vec<Value> = identities_of_user(conn, &user.id)?
-        .into_iter()
-        .map(|i| json!({ "source_kind": i.source_kind, "source_id": i.source_id, "external_id": i.external_id }))
-        .collect();
-    let roles: Vec<Value> = roles_of_user(conn, &user.id)?
-        .into_iter()
-        .map(|r| json!({ "key": r.key, "name": r.name, "privileged": r.privileged, "source": r.source }))
-        .collect();
-    let directory_groups: Vec<Value> = groups_of_users(conn, std::slice::from_ref(&user.id))?
-        .into_iter()
-        .map(|(_, id, name)| json!({ "id": id, "display_name": name }))
-        .collect();
-    let ts = |t: chrono::NaiveDateTime| DateTime::<Utc>::from_naive_utc_and_offset(t, Utc);
+    let (roles, directory_groups) = (user.roles.clone(), user.groups.clone());
     Ok(json!({
-        "user": {
-            "id": user.id,
-            "organization_id": user.organization_id,
-            "email": user.email,
-            "user_name": user.user_name,
-            "given_name": user.given_name,
-            "family_name": user.family_name,
-            "display_name": user.display_name,
-            "state": user.state,
-            "provisioned_by": user.provisioned_by,
-            "identities": identities,
-            "created_at": ts(user.created_at),
-            "last_login_at": user.last_login_at.map(ts),
-        },
+        "user": user,
         "organization": { "id": org.id, "slug": org.slug, "name": org.name },
         "roles": roles,
         "groups": payload["groups"],

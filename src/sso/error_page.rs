@@ -1,20 +1,14 @@
 //! The page a person sees when a login cannot continue: what happened, what to ask their
 //! admin, and a reference the admin can find in the logs. No internal detail.
 
-use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use crate::saml::xml::escape;
 
-/// Renders the page with `status`.
-pub fn render(
-    status: StatusCode,
-    message: &str,
-    advice: &str,
-    reference: Option<&str>,
-) -> HttpResponse {
+/// The page's HTML (the HTTP handler sends it with its status, `no-store`).
+pub fn html(message: &str, advice: &str, reference: Option<&str>) -> String {
     let reference = reference
         .map(|r| format!("<p class=\"ref\">Reference: <code>{}</code></p>", escape(r)))
         .unwrap_or_default();
-    let body = format!(
+    format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Sign-in failed</title>\
@@ -24,11 +18,7 @@ pub fn render(
         escape(message),
         escape(advice),
         reference
-    );
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
+    )
 }
 
 /// What to ask an admin, by failure reason.
@@ -58,30 +48,15 @@ pub fn advice(reason: &str) -> &'static str {
     }
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+        let page = html("<a href=\"x\">&'", "advice", Some("<ref>"));
+        assert!(page.contains("&lt;a href=&quot;x&quot;&gt;&amp;&apos;"), "{page}");
+        assert!(page.contains("<code>&lt;ref&gt;</code>"), "{page}");
+        assert!(!page.contains("<a href"));
     }
 }

@@ -36,15 +36,6 @@ pub fn find_identity(
         .optional()?)
 }
 
-/// Every identity of a user, oldest first.
-pub fn identities_of_user(conn: &mut DbConn, user_id: &str) -> StoreResult<Vec<IdentityRow>> {
-    Ok(identities::table
-        .filter(identities::user_id.eq(user_id))
-        .order((identities::created_at.asc(), identities::id.asc()))
-        .select(IdentityRow::as_select())
-        .load(conn)?)
-}
-
 /// Points an identity at another user (a stale link to a deprovisioned record, taken over
 /// by the live record of the same person).
 pub fn move_identity(conn: &mut DbConn, identity_id: &str, user_id: &str) -> StoreResult<()> {

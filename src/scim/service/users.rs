@@ -18,7 +18,7 @@ use crate::scim::query::ListQuery;
 use crate::scim::representation::{list_response, set_meta, validate_incoming, Projection};
 use crate::scim::schema::ResourceType;
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
-use crate::store::identities::{identities_of_user, lock_person, users_by_email};
+use crate::store::identities::{lock_person, users_by_email};
 use crate::store::users::{self as store, NewIdentity, UserEmail, UserProfile, UserRow};
 
 const RT: ResourceType = ResourceType::User;
@@ -287,7 +287,7 @@ fn adopt_sso_user(
         return Ok(None);
     };
     if user.user_name_lower == p.user_name_lower
-        || identities_of_user(conn, &user.id)?
+        || store::identities_of_users(conn, std::slice::from_ref(&user.id))?
             .iter()
             .any(|i| i.source_kind == "scim")
     {
