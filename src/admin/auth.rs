@@ -26,6 +26,24 @@ pub struct AppAuth {
     pub request_id: Option<String>,
 }
 
+/// What a handler needs from either kind of key: who acts, and the request id. Lets one
+/// handler serve both the admin and the app mount of an endpoint.
+pub trait Authenticated {
+    fn into_parts(self) -> (Actor, Option<String>);
+}
+
+impl Authenticated for AdminAuth {
+    fn into_parts(self) -> (Actor, Option<String>) {
+        (self.actor, self.request_id)
+    }
+}
+
+impl Authenticated for AppAuth {
+    fn into_parts(self) -> (Actor, Option<String>) {
+        (self.actor, self.request_id)
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header, if well-formed.
 pub fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req

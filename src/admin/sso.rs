@@ -2,13 +2,12 @@
 //! `/admin/v1/organizations/{org}/invitations`. The app API mounts the same invitation
 //! handlers under `/api/v1` with an app key (see [`app_routes`]).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{AdminAuth, AppAuth};
+use super::auth::{AdminAuth, AppAuth, Authenticated};
 use crate::app::AppState;
-use crate::changes::Actor;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::jit::invitations::{self, CreateInvitation};
@@ -21,26 +20,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_redirect_uris)),
     )
     .service(web::resource("/redirect-uris/{id}").route(web::delete().to(delete_redirect_uri)))
-    .service(
-        web::resource("/organizations/{org}/invitations")
-            .route(web::post().to(admin_invite))
-            .route(web::get().to(admin_list_invitations)),
-    )
-    .service(
-        web::resource("/organizations/{org}/invitations/{id}")
-            .route(web::delete().to(admin_revoke)),
-    );
+    .configure(invitation_routes::<AdminAuth>);
 }
 
 /// The app-key mount of the invitation endpoints (inside `/api/v1`).
 pub fn app_routes(cfg: &mut web::ServiceConfig) {
+    invitation_routes::<AppAuth>(cfg);
+}
+
+/// The invitation endpoints, authenticated by key kind `K`.
+fn invitation_routes<K: Authenticated + FromRequest + 'static>(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organizations/{org}/invitations")
-            .route(web::post().to(app_invite))
-            .route(web::get().to(app_list_invitations)),
+            .route(web::post().to(invite::<K>))
+            .route(web::get().to(list_invitations::<K>)),
     )
     .service(
-        web::resource("/organizations/{org}/invitations/{id}").route(web::delete().to(app_revoke)),
+        web::resource("/organizations/{org}/invitations/{id}").route(web::delete().to(revoke::<K>)),
     );
 }
 
@@ -81,92 +77,40 @@ async fn delete_redirect_uri(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn invite(
-    app: &AppState,
-    actor: &Actor,
-    request_id: Option<String>,
-    org: String,
-    body: CreateInvitation,
+async fn invite<K: Authenticated>(
+    app: web::Data<AppState>,
+    auth: K,
+    org: web::Path<String>,
+    body: ApiJson<CreateInvitation>,
 ) -> Result<HttpResponse, ApiError> {
-    let v = invitations::create_invitation(app, actor, request_id, org, body).await?;
+    let (actor, request_id) = auth.into_parts();
+    let v = invitations::create_invitation(
+        &app,
+        &actor,
+        request_id,
+        org.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(v))
 }
 
-async fn list(app: &AppState, org: String) -> Result<HttpResponse, ApiError> {
-    let data = invitations::list_invitations(app, org).await?;
+async fn list_invitations<K: Authenticated>(
+    app: web::Data<AppState>,
+    _auth: K,
+    org: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let data = invitations::list_invitations(&app, org.into_inner()).await?;
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
 
-async fn revoke(
-    app: &AppState,
-    actor: &Actor,
-    request_id: Option<String>,
-    path: (String, String),
+async fn revoke<K: Authenticated>(
+    app: web::Data<AppState>,
+    auth: K,
+    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let v = invitations::revoke_invitation(app, actor, request_id, path.0, path.1).await?;
+    let (actor, request_id) = auth.into_parts();
+    let (org, id) = path.into_inner();
+    let v = invitations::revoke_invitation(&app, &actor, request_id, org, id).await?;
     Ok(HttpResponse::Ok().json(v))
-}
-
-async fn admin_invite(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    org: web::Path<String>,
-    body: ApiJson<CreateInvitation>,
-) -> Result<HttpResponse, ApiError> {
-    invite(
-        &app,
-        &auth.actor,
-        auth.request_id,
-        org.into_inner(),
-        body.into_inner(),
-    )
-    .await
-}
-
-async fn admin_list_invitations(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    org: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    list(&app, org.into_inner()).await
-}
-
-async fn admin_revoke(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    revoke(&app, &auth.actor, auth.request_id, path.into_inner()).await
-}
-
-async fn app_invite(
-    app: web::Data<AppState>,
-    auth: AppAuth,
-    org: web::Path<String>,
-    body: ApiJson<CreateInvitation>,
-) -> Result<HttpResponse, ApiError> {
-    invite(
-        &app,
-        &auth.actor,
-        auth.request_id,
-        org.into_inner(),
-        body.into_inner(),
-    )
-    .await
-}
-
-async fn app_list_invitations(
-    app: web::Data<AppState>,
-    _auth: AppAuth,
-    org: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    list(&app, org.into_inner()).await
-}
-
-async fn app_revoke(
-    app: web::Data<AppState>,
-    auth: AppAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    revoke(&app, &auth.actor, auth.request_id, path.into_inner()).await
 }

@@ -55,7 +55,10 @@ mod tests {
     #[test]
     fn escapes_markup() {
         let page = html("<a href=\"x\">&'", "advice", Some("<ref>"));
-        assert!(page.contains("&lt;a href=&quot;x&quot;&gt;&amp;&apos;"), "{page}");
+        assert!(
+            page.contains("&lt;a href=&quot;x&quot;&gt;&amp;&apos;"),
+            "{page}"
+        );
         assert!(page.contains("<code>&lt;ref&gt;</code>"), "{page}");
         assert!(!page.contains("<a href"));
     }
