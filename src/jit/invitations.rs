@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::mapping::is_email;
+use super::profile::email_row;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
@@ -18,7 +19,7 @@ use crate::store::identities::users_by_email;
 use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
-use crate::store::users::{self as users_store, StateChange, UserEmail, UserProfile};
+use crate::store::users::{self as users_store, StateChange, UserProfile};
 use crate::store::StoreError;
 
 /// Default and longest lifetime of an invitation.
@@ -229,17 +230,7 @@ fn insert_invitee(
             other => other.into(),
         },
     )?;
-    users_store::replace_user_emails(
-        conn,
-        &user_id,
-        &[UserEmail {
-            user_id: user_id.clone(),
-            organization_id: org.id.clone(),
-            value_lower: email_lower.to_owned(),
-            kind: Some("work".into()),
-            is_primary: true,
-        }],
-    )?;
+    users_store::replace_user_emails(conn, &user_id, &[email_row(&user_id, &org.id, email_lower)])?;
     record_change(
         conn,
         ctx,

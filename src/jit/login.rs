@@ -322,7 +322,11 @@ fn create(
     let id = ctx.ids.id();
     let now = ctx.now.naive_utc();
     users_store::insert_user(conn, &p.as_new(&id, &org.id, "jit", now))?;
-    users_store::replace_user_emails(conn, &id, &[profile::email_row(&id, &org.id, req.profile)])?;
+    users_store::replace_user_emails(
+        conn,
+        &id,
+        &[profile::email_row(&id, &org.id, &req.profile.email_lower)],
+    )?;
     record_change(
         conn,
         ctx,
@@ -452,7 +456,11 @@ fn sync_profile(
         users_store::replace_user_emails(
             conn,
             &user.id,
-            &[profile::email_row(&user.id, &org.id, req.profile)],
+            &[profile::email_row(
+                &user.id,
+                &org.id,
+                &req.profile.email_lower,
+            )],
         )?;
     }
     record_change(

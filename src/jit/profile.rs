@@ -45,12 +45,13 @@ pub fn new_profile(p: &MappedProfile, state: &str) -> UserProfile {
     }
 }
 
-/// The `user_emails` index row of a JIT user's one email.
-pub fn email_row(user_id: &str, organization_id: &str, p: &MappedProfile) -> UserEmail {
+/// The `user_emails` index row of a user's one (primary, work) email: JIT users and
+/// invitees have exactly one.
+pub fn email_row(user_id: &str, organization_id: &str, email_lower: &str) -> UserEmail {
     UserEmail {
         user_id: user_id.to_owned(),
         organization_id: organization_id.to_owned(),
-        value_lower: p.email_lower.clone(),
+        value_lower: email_lower.to_owned(),
         kind: Some("work".into()),
         is_primary: true,
     }

@@ -43,7 +43,6 @@ pub fn issue_code(
             expires_at: (ctx.now + CODE_TTL).naive_utc(),
         },
     )?;
-    let _ = sso_codes::purge_expired_codes(conn, (ctx.now - CODE_TTL).naive_utc())?;
     Ok(code)
 }
 

@@ -28,6 +28,7 @@ use crate::saml::response::{
 use crate::saml::xml::Limits;
 use crate::store::authn_requests::{self, NewAuthnRequest, PendingAuthnRequest};
 use crate::store::replay::{self, NewReplayEntry};
+use crate::store::sso_codes;
 use crate::store::saml_connections::{self as store, SamlConnection};
 use crate::store::StoreError;
 
@@ -81,7 +82,8 @@ fn load_connection(
 }
 
 /// Housekeeping after a login step, in its own short transaction so it never holds up or
-/// fails a login: deletes expired replay-cache rows and pending requests. Best effort.
+/// fails a login: deletes expired replay-cache rows, pending requests and one-time codes.
+/// Best effort.
 async fn purge_expired(app: &AppState, now: DateTime<Utc>) {
     let at = now.naive_utc();
     let purged = app
@@ -89,7 +91,8 @@ async fn purge_expired(app: &AppState, now: DateTime<Utc>) {
         .write(move |conn| {
             let r = replay::purge_expired_replay_entries(conn, at)?;
             let q = authn_requests::purge_expired_requests(conn, at)?;
-            Ok::<_, SsoError>((r, q))
+            let c = sso_codes::purge_expired_codes(conn, at)?;
+            Ok::<_, SsoError>((r, q, c))
         })
         .await;
     if let Err(e) = purged {
