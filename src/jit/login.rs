@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::mapping::{MappedProfile, NAMEID_EMAIL, NAMEID_UNSPECIFIED};
 use super::profile;
@@ -515,15 +515,5 @@ fn finish_login(
         organization: org,
         is_new_user,
         linked_by,
-    })
-}
-
-/// The event data of a refused login (no personal data beyond what the admin needs).
-pub fn refusal_data(refusal: &Refusal, connection_id: &str, email_domain: &str) -> Value {
-    json!({
-        "reason": refusal.kind(),
-        "message": refusal.to_string(),
-        "connection_id": connection_id,
-        "email_domain": email_domain,
     })
 }
