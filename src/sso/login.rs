@@ -28,8 +28,8 @@ use crate::saml::response::{
 use crate::saml::xml::Limits;
 use crate::store::authn_requests::{self, NewAuthnRequest, PendingAuthnRequest};
 use crate::store::replay::{self, NewReplayEntry};
-use crate::store::sso_codes;
 use crate::store::saml_connections::{self as store, SamlConnection};
+use crate::store::sso_codes;
 use crate::store::StoreError;
 
 /// How long a pending AuthnRequest may be answered.

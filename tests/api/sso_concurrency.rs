@@ -123,13 +123,13 @@ backend_tests! {
     }
 }
 
-/// The race the retry exists for, made deterministic on PostgreSQL: another writer (a
-/// SCIM create on another replica) holds an uncommitted user row for the same person
-/// while a first login runs. The login's insert waits on the unique index, fails when the
-/// other commits, and the retried transaction links to the other's record. (SQLite
-/// serializes writers in-process, so the interleaving cannot happen there.)
-#[test]
-fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
+/// Another writer (a SCIM create on another replica) holds an uncommitted user row for
+/// `zed` — under `user_name`, having taken the per-person lock when `person_lock` — while
+/// that person's first login runs; the login must link to that row once it commits.
+/// PostgreSQL only: SQLite serializes writers in-process, so the interleaving cannot
+/// happen there.
+fn first_login_racing_an_uncommitted_create(user_name: &str, person_lock: bool) {
+    use provisiond::store::identities::lock_person;
     use provisiond::store::users::{insert_user, NewUser};
     let Some(app) = crate::support::TestApp::builder(crate::support::Backend::Postgres).start()
     else {
@@ -138,19 +138,24 @@ fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
     let sso = setup(&app, "acme", json!({}), &[], json!({}));
     let email = sso.email("zed");
     let db = provisiond::db::Database::connect(&app.database_url, 1).unwrap();
-    let (org_id, other_email) = (sso.org_id.clone(), email.clone());
+    let (org_id, other_email, user_name) =
+        (sso.org_id.clone(), email.clone(), user_name.to_owned());
     let (held, rx) = std::sync::mpsc::channel();
     let other = thread::spawn(move || {
         db.write_blocking(|conn| {
             let now = chrono::Utc::now().naive_utc();
             let lower = other_email.to_lowercase();
+            if person_lock {
+                lock_person(conn, &org_id, &lower)?;
+            }
+            let name_lower = user_name.to_lowercase();
             insert_user(
                 conn,
                 &NewUser {
                     id: "other-replica-user",
                     organization_id: &org_id,
-                    user_name: &other_email,
-                    user_name_lower: &lower,
+                    user_name: &user_name,
+                    user_name_lower: &name_lower,
                     external_id: None,
                     email: Some(&other_email),
                     email_lower: Some(&lower),
@@ -167,7 +172,7 @@ fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
                 },
             )?;
             held.send(()).unwrap();
-            // Long enough for the login to reach its insert and wait on the index.
+            // Long enough for the login to reach the lock or the index and wait there.
             thread::sleep(std::time::Duration::from_millis(1500));
             Ok::<_, provisiond::store::StoreError>(())
         })
@@ -182,4 +187,20 @@ fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
     assert_eq!(p["user"]["id"], "other-replica-user");
     assert_eq!(p["is_new_user"], false);
     assert!(sso.events("user.created").is_empty());
+}
+
+/// The race the retry exists for: same userName, no person lock; the login's insert
+/// waits on the unique index, fails when the other commits, and the retried transaction
+/// links. Fails with the retry removed.
+#[test]
+fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
+    first_login_racing_an_uncommitted_create("zed@acme.example", false);
+}
+
+/// The race the per-person lock exists for: another userName, so no unique index can
+/// meet the two creators; the login waits on the lock and then finds the person by
+/// email. Fails with the lock removed from the login (two users).
+#[test]
+fn postgres_first_login_waits_for_a_create_of_the_same_person_under_another_user_name() {
+    first_login_racing_an_uncommitted_create("zed.other", true);
 }
