@@ -269,6 +269,17 @@ backend_tests! {
         let p = sso.login(&sso.person("erin").attr("groups", &["Editors"]));
         assert_eq!(role_keys(&p), vec![("member".to_owned(), "default".to_owned())]);
         assert_eq!(sso.events("role.unassigned")[0]["data"]["role"]["key"], "editor");
+        // Clearing the mapping takes effect at the next login too.
+        let res = app.admin(Method::PATCH, "/admin/v1/organizations/acme/roles/editor")
+            .json(&json!({"privileged": false})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let p = sso.login(&sso.person("erin").attr("groups", &["Editors"]));
+        assert_eq!(role_keys(&p), vec![("editor".to_owned(), "idp".to_owned())]);
+        let path = format!("/admin/v1/organizations/acme/saml-connections/{}", sso.connection_id);
+        let res = app.admin(Method::PATCH, &path).json(&json!({"group_role_mapping": {}})).send().unwrap();
+        assert_eq!(res.status(), 200);
+        let p = sso.login(&sso.person("erin").attr("groups", &["Editors"]));
+        assert_eq!(role_keys(&p), vec![("member".to_owned(), "default".to_owned())]);
 
         // An organization that allows privileged roles from its IdP gets them.
         let sso2 = setup(&app, "beta", json!({"allow_privileged_from_idp": true}), &[("admin", true)],
@@ -289,6 +300,21 @@ backend_tests! {
         // A second IdP account (new NameID) claiming Ann's email is refused too.
         assert_eq!(sso.post(&Login::new("nid-impostor", &sso.email("ann"))).error(), "identity_conflict");
         assert_eq!(sso.login(&sso.person("ann"))["user"]["id"], a["user"]["id"]);
+    }
+
+    fn two_directory_users_matching_one_name_id_are_a_conflict(app) {
+        let sso = plain(&app, "acme");
+        let scim = directory(&app, "acme");
+        scim.create_user("shared-id");
+        let res = scim.post("/Users", &json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "someone-else", "externalId": "shared-id",
+        }));
+        assert_eq!(res.status(), 201);
+        assert_eq!(sso.post(&Login::new("shared-id", &sso.email("q"))).error(), "identity_conflict");
+        // A transient NameID is never looked up in the directory at all.
+        let t = Login::new("shared-id", &sso.email("q")).format(Some(NAMEID_TRANSIENT));
+        assert_eq!(sso.login(&t)["user"]["provisioned_by"], "jit");
     }
 
     fn transient_and_email_name_ids_are_never_keys(app) {
