@@ -8,6 +8,7 @@ pub mod admin;
 pub mod app;
 pub mod bounded;
 pub mod changes;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod dns;
