@@ -38,7 +38,9 @@ impl<V> BoundedMap<V> {
     pub fn new(capacity: usize) -> Self {
         let sets = capacity.div_ceil(WAYS).max(1).next_power_of_two();
         BoundedMap {
-            sets: (0..sets).map(|_| Mutex::new(Vec::with_capacity(WAYS))).collect(),
+            sets: (0..sets)
+                .map(|_| Mutex::new(Vec::with_capacity(WAYS)))
+                .collect(),
             hasher: Default::default(),
         }
     }

@@ -40,9 +40,12 @@ impl IpNet {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                mask_eq(u128::from(u32::from(net)), u128::from(u32::from(ip)), 32, self.prefix)
-            }
+            (IpAddr::V4(net), IpAddr::V4(ip)) => mask_eq(
+                u128::from(u32::from(net)),
+                u128::from(u32::from(ip)),
+                32,
+                self.prefix,
+            ),
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 mask_eq(u128::from(net), u128::from(ip), 128, self.prefix)
             }
@@ -142,10 +145,17 @@ mod tests {
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {
         let proxies = [IpNet::parse("10.0.0.0/8").unwrap()];
         // Untrusted peer: its header is ignored.
-        assert_eq!(client_ip(ip("203.0.113.9"), &["198.51.100.1"], &proxies), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &["198.51.100.1"], &proxies),
+            ip("203.0.113.9")
+        );
         // Trusted peer: the rightmost untrusted hop, whatever the client prepended.
         assert_eq!(
-            client_ip(ip("10.0.0.2"), &["1.2.3.4, 198.51.100.7, 10.0.0.5"], &proxies),
+            client_ip(
+                ip("10.0.0.2"),
+                &["1.2.3.4, 198.51.100.7, 10.0.0.5"],
+                &proxies
+            ),
             ip("198.51.100.7")
         );
         // Several header lines read as one list.
@@ -154,7 +164,10 @@ mod tests {
             ip("198.51.100.7")
         );
         // Nothing usable: the proxy itself.
-        assert_eq!(client_ip(ip("10.0.0.2"), &["garbage"], &proxies), ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["garbage"], &proxies),
+            ip("10.0.0.2")
+        );
         assert_eq!(client_ip(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
         // No trusted proxies configured: always the peer.
         assert_eq!(client_ip(ip("10.0.0.2"), &["1.2.3.4"], &[]), ip("10.0.0.2"));
@@ -162,8 +175,14 @@ mod tests {
 
     #[test]
     fn ipv6_clients_count_per_64() {
-        assert_eq!(limit_key(ip("2001:db8:1:2:aaaa::1")), limit_key(ip("2001:db8:1:2::ffff")));
-        assert_ne!(limit_key(ip("2001:db8:1:2::1")), limit_key(ip("2001:db8:1:3::1")));
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa::1")),
+            limit_key(ip("2001:db8:1:2::ffff"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
         assert_eq!(limit_key(ip("::ffff:192.0.2.1")), "192.0.2.1");
     }
 }

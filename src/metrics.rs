@@ -215,7 +215,12 @@ mod tests {
         assert_eq!(method_label("get"), "other");
         let m = Metrics::default();
         for i in 0..100 {
-            m.observe(method_label(&format!("X{i}")), UNMATCHED, 404, Duration::ZERO);
+            m.observe(
+                method_label(&format!("X{i}")),
+                UNMATCHED,
+                404,
+                Duration::ZERO,
+            );
         }
         assert_eq!(m.series.lock().unwrap().len(), 1);
     }
@@ -236,6 +241,9 @@ mod tests {
         );
         assert!(text.contains("provisiond_sso_failures_total{reason=\"unverified_response\"} 2"));
         assert!(text.contains("provisiond_sso_failures_total{reason=\"replayed\"} 1"));
-        assert!(!text.contains("decrypt") && !text.contains("response_signature"), "{text}");
+        assert!(
+            !text.contains("decrypt") && !text.contains("response_signature"),
+            "{text}"
+        );
     }
 }

@@ -292,7 +292,10 @@ mod tests {
             b.take("a", t0).unwrap();
         }
         let wait = b.take("a", t0).unwrap_err();
-        assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO, "{wait:?}");
+        assert!(
+            wait <= Duration::from_secs(1) && wait > Duration::ZERO,
+            "{wait:?}"
+        );
         // Another key is not affected.
         b.take("b", t0).unwrap();
         // A second later one token is back, not more.
@@ -314,7 +317,10 @@ mod tests {
             let _ = b.take(&format!("invented-{i}"), t0);
         }
         assert!(b.tracked() <= 256, "{}", b.tracked());
-        assert!(b.take("attacker", t0).is_err(), "the spray evicted the limited bucket");
+        assert!(
+            b.take("attacker", t0).is_err(),
+            "the spray evicted the limited bucket"
+        );
     }
 
     #[test]

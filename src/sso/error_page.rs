@@ -105,7 +105,13 @@ mod tests {
 
     #[test]
     fn verification_steps_are_not_public() {
-        for step in ["response_signature", "assertion_signature", "decrypt", "xml", "expired"] {
+        for step in [
+            "response_signature",
+            "assertion_signature",
+            "decrypt",
+            "xml",
+            "expired",
+        ] {
             assert_eq!(public_reason(step), "unverified_response");
         }
         assert_eq!(public_reason("seat_limit"), "seat_limit");

@@ -51,7 +51,13 @@ impl FailureThrottle {
         self.slots.upsert(
             &key,
             Slot::default,
-            |s| if live(s) { s.suppressed.saturating_add(1) } else { 0 },
+            |s| {
+                if live(s) {
+                    s.suppressed.saturating_add(1)
+                } else {
+                    0
+                }
+            },
             |slot| {
                 if live(slot) {
                     slot.suppressed += 1;

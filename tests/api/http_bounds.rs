@@ -55,7 +55,10 @@ fn invented_methods_and_paths_leave_metrics_and_memory_bounded() {
     };
     // Warm-up with ordinary requests (allocator pools, both workers, one render).
     for i in 0..500 {
-        client.get(server.url(&format!("/warm/{i}"))).send().unwrap();
+        client
+            .get(server.url(&format!("/warm/{i}")))
+            .send()
+            .unwrap();
     }
     metrics_len();
     let metrics_before = metrics_len();
@@ -93,8 +96,16 @@ fn invented_methods_and_paths_leave_metrics_and_memory_bounded() {
         rss_grown < 20 * 1024,
         "RSS grew by {rss_grown} KiB ({rss_before} → {rss_after} KiB)"
     );
-    let text = client.get(server.url("/metrics")).send().unwrap().text().unwrap();
-    assert!(text.contains("method=\"other\",route=\"unmatched\""), "{text}");
+    let text = client
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        text.contains("method=\"other\",route=\"unmatched\""),
+        "{text}"
+    );
     assert!(!text.contains("INVENTED") && !text.contains("/junk/"));
 }
 
@@ -109,28 +120,54 @@ fn one_address_being_limited_does_not_limit_another() {
     let b = client_from("127.0.0.2");
     // Every try counts, whatever connection it names (these do not exist: 404).
     for i in 0..3 {
-        let res = a.get(server.url(&format!("/sso/saml/metadata/c{i}"))).send().unwrap();
+        let res = a
+            .get(server.url(&format!("/sso/saml/metadata/c{i}")))
+            .send()
+            .unwrap();
         assert_eq!(res.status(), 404);
     }
     let res = a.get(server.url("/sso/saml/metadata/c9")).send().unwrap();
     assert_eq!(res.status(), 429);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    assert_eq!(res.json::<serde_json::Value>().unwrap()["error"], "rate_limited");
+    assert_eq!(
+        res.json::<serde_json::Value>().unwrap()["error"],
+        "rate_limited"
+    );
     // The same address is limited on the other anonymous endpoints too.
-    let res = a.post(server.url("/sso/saml/acs/c1")).form(&[("SAMLResponse", "x")]).send().unwrap();
+    let res = a
+        .post(server.url("/sso/saml/acs/c1"))
+        .form(&[("SAMLResponse", "x")])
+        .send()
+        .unwrap();
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.text().unwrap().contains("Wait "));
-    let res = a.post(server.url("/sso/token")).json(&json!({})).send().unwrap();
+    let res = a
+        .post(server.url("/sso/token"))
+        .json(&json!({}))
+        .send()
+        .unwrap();
     assert_eq!(res.status(), 429);
-    let res = a.get(server.url("/sso/authorize?organization=x")).send().unwrap();
+    let res = a
+        .get(server.url("/sso/authorize?organization=x"))
+        .send()
+        .unwrap();
     assert_eq!(res.status(), 429);
     // Another address is not, and nothing else is limited.
     let res = b.get(server.url("/sso/saml/metadata/c9")).send().unwrap();
     assert_eq!(res.status(), 404);
     assert_eq!(a.get(server.url("/healthz")).send().unwrap().status(), 200);
-    let text = a.get(server.url("/metrics")).send().unwrap().text().unwrap();
+    let text = a
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     for line in [
         "provisiond_rate_limited_total{endpoint=\"metadata\",scope=\"address\"} 1",
         "provisiond_rate_limited_total{endpoint=\"acs\",scope=\"address\"} 1",
@@ -164,13 +201,24 @@ fn one_connection_being_limited_does_not_limit_another() {
     let res = acs(&a, "conn-a");
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     assert_eq!(acs(&b, "conn-a").status(), 429);
     // Its metadata shares the budget; another connection has its own.
-    let res = a.get(server.url("/sso/saml/metadata/conn-a")).send().unwrap();
+    let res = a
+        .get(server.url("/sso/saml/metadata/conn-a"))
+        .send()
+        .unwrap();
     assert_eq!(res.status(), 429);
     assert_eq!(acs(&a, "conn-b").status(), 403);
-    let text = a.get(server.url("/metrics")).send().unwrap().text().unwrap();
+    let text = a
+        .get(server.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
     assert!(
         text.contains("provisiond_rate_limited_total{endpoint=\"acs\",scope=\"connection\"} 2"),
         "{text}"
