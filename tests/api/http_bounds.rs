@@ -12,10 +12,10 @@ use serde_json::json;
 
 use crate::backend_tests;
 use crate::saml_support::fixture;
-use crate::sso_support::{setup, Acs};
+use crate::sso_support::{setup, Acs, REDIRECT_URI};
 use crate::support::idp::Login;
 use crate::support::process::ServerProcess;
-use crate::support::ADMIN_KEY;
+use crate::support::{Backend, TestApp, ADMIN_KEY};
 
 /// Resident set size of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> u64 {
@@ -316,4 +316,52 @@ backend_tests! {
         assert_ne!(reasons[0], reasons[1]);
         assert!(reasons.iter().all(|r| r != "unverified_response"), "{reasons:?}");
     }
+}
+
+/// Verified logins and successful code exchanges give their token back: with a budget
+/// of two per address, five people log in and five codes are exchanged from one
+/// address, and only then do two forged posts use the budget up.
+fn legitimate_outcomes_do_not_spend_the_budget(backend: Backend) {
+    let Some(app) = TestApp::builder(backend)
+        .settings(|layer| {
+            layer.rate_limit_address_per_minute = Some(1);
+            layer.rate_limit_address_burst = Some(2);
+            layer.rate_limit_connection_per_minute = Some(0);
+        })
+        .start()
+    else {
+        return;
+    };
+    let sso = setup(
+        &app,
+        "acme",
+        json!({}),
+        &[],
+        json!({ "allow_idp_initiated": true }),
+    );
+    let codes: Vec<String> = (0..5)
+        .map(|i| sso.post(&sso.person(&format!("p{i}"))).code())
+        .collect();
+    for code in &codes {
+        assert_eq!(sso.exchange(code, REDIRECT_URI).status(), 200);
+    }
+    let forged = |n: u16| match sso.post_raw("not base64!!", None) {
+        Acs::Page { status, .. } => assert_eq!(status, n),
+        other => panic!("{other:?}"),
+    };
+    forged(403);
+    forged(403);
+    forged(429);
+    // An exchange of a spent code is a failure: it counts, and is now refused.
+    assert_eq!(sso.exchange(&codes[0], REDIRECT_URI).status(), 429);
+}
+
+#[test]
+fn sqlite_legitimate_outcomes_do_not_spend_the_budget() {
+    legitimate_outcomes_do_not_spend_the_budget(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_legitimate_outcomes_do_not_spend_the_budget() {
+    legitimate_outcomes_do_not_spend_the_budget(Backend::Postgres);
 }
