@@ -186,17 +186,44 @@ impl Endpoint {
 
     fn connection_key(self, req: &ServiceRequest) -> Option<String> {
         match self {
+            // Decoded, so `%61bc` and `abc` (the same connection to the router) share a
+            // bucket.
             Endpoint::Acs | Endpoint::Metadata => req
                 .path()
                 .rsplit('/')
                 .next()
-                .map(|id| format!("connection:{id}")),
+                .map(|id| format!("connection:{}", percent_decode(id))),
+            // Lower-cased: slugs and domains name the same target in any case.
             Endpoint::Authorize => url::form_urlencoded::parse(req.query_string().as_bytes())
                 .find(|(k, _)| matches!(k.as_ref(), "connection" | "organization" | "domain"))
-                .map(|(k, v)| format!("{k}:{v}")),
+                .map(|(k, v)| format!("{k}:{}", v.to_lowercase())),
             Endpoint::Token => None,
         }
     }
+}
+
+/// `%XX` escapes decoded (invalid ones kept as they are), for keys only.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn address_key(req: &ServiceRequest, trusted: &[IpNet]) -> Option<String> {
@@ -321,6 +348,12 @@ mod tests {
             b.take("attacker", t0).is_err(),
             "the spray evicted the limited bucket"
         );
+    }
+
+    #[test]
+    fn connection_keys_are_decoded() {
+        assert_eq!(percent_decode("%61bc-%2"), "abc-%2");
+        assert_eq!(percent_decode("a%zz%"), "a%zz%");
     }
 
     #[test]

@@ -87,6 +87,10 @@ fn invented_methods_and_paths_leave_metrics_and_memory_bounded() {
     let metrics_after = metrics_len();
     let rss_after = rss_kib(pid);
     let grown = metrics_after.saturating_sub(metrics_before);
+    eprintln!(
+        "10,000 invented requests: /metrics {metrics_before} → {metrics_after} bytes, \
+         RSS {rss_before} → {rss_after} KiB"
+    );
     assert!(
         grown < 100_000,
         "/metrics grew by {grown} bytes ({metrics_before} → {metrics_after})"
