@@ -56,6 +56,15 @@ pub struct Config {
     pub saml_sp_key: Option<PathBuf>,
     /// PEM file of the certificate for `saml_sp_key`.
     pub saml_sp_cert: Option<PathBuf>,
+    /// Anonymous SSO endpoints (ACS, authorize, token, SP metadata): requests per minute
+    /// and burst per client address, and per connection (0 per minute = no limit). See
+    /// `crate::rate_limit`.
+    pub rate_limit_address_per_minute: u32,
+    pub rate_limit_address_burst: u32,
+    pub rate_limit_connection_per_minute: u32,
+    pub rate_limit_connection_burst: u32,
+    /// Peers (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -79,6 +88,11 @@ impl Default for Config {
             inactivity_interval_secs: 3600,
             saml_sp_key: None,
             saml_sp_cert: None,
+            rate_limit_address_per_minute: 600,
+            rate_limit_address_burst: 300,
+            rate_limit_connection_per_minute: 1800,
+            rate_limit_connection_burst: 600,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -105,6 +119,11 @@ pub struct ConfigLayer {
     pub inactivity_interval_secs: Option<u64>,
     pub saml_sp_key: Option<PathBuf>,
     pub saml_sp_cert: Option<PathBuf>,
+    pub rate_limit_address_per_minute: Option<u32>,
+    pub rate_limit_address_burst: Option<u32>,
+    pub rate_limit_connection_per_minute: Option<u32>,
+    pub rate_limit_connection_burst: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +200,15 @@ impl Config {
                 })
             }
         };
+        let list = |name: &str| {
+            get(name).map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+        };
         Ok(ConfigLayer {
             listen: get("PROVISIOND_LISTEN"),
             database_url: get("PROVISIOND_DATABASE_URL").or_else(|| get("DATABASE_URL")),
@@ -224,6 +252,23 @@ impl Config {
             )?,
             saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
             saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
+            rate_limit_address_per_minute: parse(
+                "PROVISIOND_RATE_LIMIT_ADDRESS_PER_MINUTE",
+                get("PROVISIOND_RATE_LIMIT_ADDRESS_PER_MINUTE"),
+            )?,
+            rate_limit_address_burst: parse(
+                "PROVISIOND_RATE_LIMIT_ADDRESS_BURST",
+                get("PROVISIOND_RATE_LIMIT_ADDRESS_BURST"),
+            )?,
+            rate_limit_connection_per_minute: parse(
+                "PROVISIOND_RATE_LIMIT_CONNECTION_PER_MINUTE",
+                get("PROVISIOND_RATE_LIMIT_CONNECTION_PER_MINUTE"),
+            )?,
+            rate_limit_connection_burst: parse(
+                "PROVISIOND_RATE_LIMIT_CONNECTION_BURST",
+                get("PROVISIOND_RATE_LIMIT_CONNECTION_BURST"),
+            )?,
+            trusted_proxies: list("PROVISIOND_TRUSTED_PROXIES"),
         })
     }
 
@@ -247,6 +292,11 @@ impl Config {
             inactivity_interval_secs,
             saml_sp_key,
             saml_sp_cert,
+            rate_limit_address_per_minute,
+            rate_limit_address_burst,
+            rate_limit_connection_per_minute,
+            rate_limit_connection_burst,
+            trusted_proxies,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -280,6 +330,20 @@ impl Config {
         if saml_sp_cert.is_some() {
             self.saml_sp_cert = saml_sp_cert;
         }
+        set(
+            &mut self.rate_limit_address_per_minute,
+            rate_limit_address_per_minute,
+        );
+        set(&mut self.rate_limit_address_burst, rate_limit_address_burst);
+        set(
+            &mut self.rate_limit_connection_per_minute,
+            rate_limit_connection_per_minute,
+        );
+        set(
+            &mut self.rate_limit_connection_burst,
+            rate_limit_connection_burst,
+        );
+        set(&mut self.trusted_proxies, trusted_proxies);
     }
 
     fn validate(&mut self) -> Result<(), ConfigError> {
@@ -337,6 +401,24 @@ impl Config {
                 key: "saml_sp_key",
                 message: "saml_sp_key and saml_sp_cert must be set together".into(),
             });
+        }
+        if self.rate_limit_address_per_minute > 0 && self.rate_limit_address_burst == 0 {
+            return Err(ConfigError::Invalid {
+                key: "rate_limit_address_burst",
+                message: "must be at least 1 while the address limit is on".into(),
+            });
+        }
+        if self.rate_limit_connection_per_minute > 0 && self.rate_limit_connection_burst == 0 {
+            return Err(ConfigError::Invalid {
+                key: "rate_limit_connection_burst",
+                message: "must be at least 1 while the connection limit is on".into(),
+            });
+        }
+        for proxy in &self.trusted_proxies {
+            crate::client_addr::IpNet::parse(proxy).map_err(|message| ConfigError::Invalid {
+                key: "trusted_proxies",
+                message,
+            })?;
         }
         if let Some(server) = &self.dns_server {
             if server.parse::<std::net::SocketAddr>().is_err() {
@@ -427,6 +509,24 @@ mod tests {
         ]);
         let c = Config::load(None, &e, ConfigLayer::default()).unwrap();
         assert_eq!(c.saml_sp_cert.as_deref(), Some(Path::new("/c.pem")));
+    }
+
+    #[test]
+    fn rate_limits_and_trusted_proxies_from_env() {
+        let e = env(&[
+            ("PROVISIOND_RATE_LIMIT_ADDRESS_PER_MINUTE", "0"),
+            ("PROVISIOND_RATE_LIMIT_CONNECTION_BURST", "5"),
+            ("PROVISIOND_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ]);
+        let c = Config::load(None, &e, ConfigLayer::default()).unwrap();
+        assert_eq!(c.rate_limit_address_per_minute, 0);
+        assert_eq!(c.rate_limit_connection_burst, 5);
+        assert_eq!(c.trusted_proxies, vec!["10.0.0.0/8", "::1"]);
+        let e = env(&[("PROVISIOND_TRUSTED_PROXIES", "10.0.0.0/40")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
+        let e = env(&[("PROVISIOND_RATE_LIMIT_ADDRESS_BURST", "0")]);
+        assert!(Config::load(None, &e, ConfigLayer::default()).is_err());
     }
 
     #[test]

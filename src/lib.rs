@@ -2,11 +2,13 @@
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
 //! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
-//! `scim::http`, `lifecycle::http`, `sso_http`, `error`) speak actix.
+//! `scim::http`, `lifecycle::http`, `sso_http`, `rate_limit`, `error`) speak actix.
 
 pub mod admin;
 pub mod app;
+pub mod bounded;
 pub mod changes;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod dns;
@@ -18,6 +20,7 @@ pub mod lifecycle;
 pub mod logging;
 pub mod metrics;
 pub mod observe;
+pub mod rate_limit;
 pub mod saml;
 pub mod scim;
 pub mod server;

@@ -1,6 +1,13 @@
 //! Prometheus text metrics: request counts and latency histograms by route and status,
 //! plus database pool state. Small and dependency-free: a mutex-guarded map is ample for
 //! the request rates an identity server sees, and it is taken once per request.
+//!
+//! Every label value comes from a closed set, so no client can create series (design
+//! invariant 10): the route is the matched route *pattern* (`unmatched` for anything
+//! else), the method is one of [`METHODS`] or `other`, the status is the code the server
+//! itself chose. `/metrics` is public, so SSO failure reasons are the coarse public ones
+//! ([`crate::sso::error_page::public_reason`]): which step of verification or decryption
+//! failed stays in the log and the `sso.failed` event.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -22,15 +29,37 @@ struct Series {
     buckets: [u64; BUCKETS.len() + 1],
 }
 
+/// The methods that get their own label (RFC 9110 §9 and RFC 5789); any other is `other`.
+pub const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The label for a request method: itself when standard, else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// The route label of a request that matched no route.
+pub const UNMATCHED: &str = "unmatched";
+
 #[derive(Debug, Default)]
 pub struct Metrics {
-    series: Mutex<BTreeMap<(String, String, u16), Series>>,
-    /// Failed SAML logins by reason (`SsoError::kind`, `Refusal::kind`, …).
+    /// Keyed by (method label, route pattern, status): all closed sets.
+    series: Mutex<BTreeMap<(&'static str, String, u16), Series>>,
+    /// Failed SAML logins by public reason.
     sso_failures: Mutex<BTreeMap<&'static str, u64>>,
+    /// Requests answered 429, by endpoint and limit scope (see `crate::rate_limit`).
+    rate_limited: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
-    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    /// Counts one request. `method` is a [`method_label`], `route` a matched route
+    /// pattern or [`UNMATCHED`] — never the raw path.
+    pub fn observe(&self, method: &'static str, route: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         let slot = BUCKETS
             .iter()
@@ -38,7 +67,7 @@ impl Metrics {
             .unwrap_or(BUCKETS.len());
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         let entry = series
-            .entry((method.to_owned(), route.to_owned(), status))
+            .entry((method, route.to_owned(), status))
             .or_default();
         entry.count += 1;
         entry.sum_seconds += seconds;
@@ -47,10 +76,19 @@ impl Metrics {
         }
     }
 
-    /// Counts one failed SAML login.
-    pub fn sso_failure(&self, reason: &'static str) {
+    /// Counts one failed SAML login under its public reason (the precise `reason` is
+    /// folded: `/metrics` is public).
+    pub fn sso_failure(&self, reason: &str) {
+        let label = crate::sso::error_page::public_reason(reason);
         let mut failures = self.sso_failures.lock().unwrap_or_else(|p| p.into_inner());
-        *failures.entry(reason).or_default() += 1;
+        *failures.entry(label).or_default() += 1;
+    }
+
+    /// Counts one request refused with 429 by the `scope` limit (`address` or
+    /// `connection`) of `endpoint` (`acs`, `authorize`, `token`, `metadata`).
+    pub fn rate_limited(&self, endpoint: &'static str, scope: &'static str) {
+        let mut limited = self.rate_limited.lock().unwrap_or_else(|p| p.into_inner());
+        *limited.entry((endpoint, scope)).or_default() += 1;
     }
 
     /// Renders the Prometheus text exposition format (version 0.0.4).
@@ -107,6 +145,18 @@ impl Metrics {
                 "provisiond_sso_failures_total{{reason=\"{reason}\"}} {n}"
             );
         }
+        drop(failures);
+        out.push_str(
+            "# HELP provisiond_rate_limited_total Requests refused with 429 by endpoint and limit.\n",
+        );
+        out.push_str("# TYPE provisiond_rate_limited_total counter\n");
+        let limited = self.rate_limited.lock().unwrap_or_else(|p| p.into_inner());
+        for ((endpoint, scope), n) in limited.iter() {
+            let _ = writeln!(
+                out,
+                "provisiond_rate_limited_total{{endpoint=\"{endpoint}\",scope=\"{scope}\"}} {n}"
+            );
+        }
         let _ = write!(
             out,
             "# HELP provisiond_db_pool_connections Open database connections.\n\
@@ -132,6 +182,7 @@ fn escape(label: &str) -> String {
 }
 
 #[cfg(test)]
+#[expect(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -155,5 +206,44 @@ mod tests {
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("provisiond_db_pool_max_connections{backend=\"sqlite\"} 4"));
+    }
+
+    #[test]
+    fn methods_outside_the_standard_list_share_one_label() {
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("JUNK"), "other");
+        assert_eq!(method_label("get"), "other");
+        let m = Metrics::default();
+        for i in 0..100 {
+            m.observe(
+                method_label(&format!("X{i}")),
+                UNMATCHED,
+                404,
+                Duration::ZERO,
+            );
+        }
+        assert_eq!(m.series.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn sso_failures_are_counted_under_their_public_reason() {
+        let m = Metrics::default();
+        m.sso_failure("response_signature");
+        m.sso_failure("decrypt");
+        m.sso_failure("replayed");
+        let text = m.render(
+            PoolState {
+                connections: 0,
+                idle: 0,
+                max_size: 1,
+            },
+            "sqlite",
+        );
+        assert!(text.contains("provisiond_sso_failures_total{reason=\"unverified_response\"} 2"));
+        assert!(text.contains("provisiond_sso_failures_total{reason=\"replayed\"} 1"));
+        assert!(
+            !text.contains("decrypt") && !text.contains("response_signature"),
+            "{text}"
+        );
     }
 }

@@ -16,6 +16,7 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::metrics;
 
 /// The request's correlation id, available to handlers through `web::ReqData`.
 #[derive(Debug, Clone)]
@@ -40,10 +41,12 @@ pub async fn observe(
     let started = Instant::now();
     let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    // Labels from closed sets only (see `metrics`): the route pattern, never the path;
+    // a standard method or `other`, never whatever token the client sent.
     let route = req
         .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+        .unwrap_or_else(|| metrics::UNMATCHED.to_owned());
+    let method = metrics::method_label(req.method().as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request.id = %request_id, http.method = %method, http.route = %route);
 
@@ -64,7 +67,7 @@ pub async fn observe(
     };
     let elapsed = started.elapsed();
     if let Some(state) = state {
-        state.metrics.observe(&method, &route, status, elapsed);
+        state.metrics.observe(method, &route, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(

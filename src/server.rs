@@ -16,6 +16,7 @@ use crate::dns::{DnsError, HickoryTxtResolver, TxtResolver};
 use crate::error::ApiError;
 use crate::lifecycle::delivery::{self, DeliverySettings};
 use crate::metrics::Metrics;
+use crate::rate_limit::{self, RateLimiter};
 use crate::tenancy::{api_keys::bootstrap_admin_key, TenancyError};
 use crate::{admin, health, lifecycle, observe};
 
@@ -145,9 +146,14 @@ pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
             std::time::Duration::from_secs(state.config.inactivity_interval_secs),
         ));
     }
+    // One limiter for the process (every worker shares its buckets).
+    let limiter = web::Data::new(RateLimiter::from_config(&state.config));
     let routes = configure(state);
     let mut server = HttpServer::new(move || {
+        // Outermost last: `observe` sees (and counts) the 429s `rate_limit` answers.
         App::new()
+            .app_data(limiter.clone())
+            .wrap(from_fn(rate_limit::enforce))
             .wrap(from_fn(observe::observe))
             .configure(routes.clone())
             .default_service(web::to(not_found))

@@ -17,7 +17,7 @@ use crate::extract::ApiJson;
 use crate::observe::RequestId;
 use crate::sso::authorize::{authorize as start_login, AuthorizeParams};
 use crate::sso::codes::{exchange, ExchangeError};
-use crate::sso::error_page::{advice, html};
+use crate::sso::error_page::{advice, html, public_reason};
 use crate::sso::{acs, connections, SsoError};
 
 /// Mounts the public SSO routes (no admin auth: browsers, IdPs and apps call them).
@@ -160,7 +160,13 @@ async fn acs_post(
                 } else {
                     StatusCode::FORBIDDEN
                 };
-                render(status, &f.message, advice(f.reason), rid.as_deref())
+                // The advice may vary only with what an anonymous sender may learn.
+                render(
+                    status,
+                    &f.message,
+                    advice(public_reason(f.reason)),
+                    rid.as_deref(),
+                )
             }
         },
     }

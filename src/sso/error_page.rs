@@ -1,5 +1,10 @@
 //! The page a person sees when a login cannot continue: what happened, what to ask their
 //! admin, and a reference the admin can find in the logs. No internal detail.
+//!
+//! Also what an anonymous client may learn about a failed login ([`public_reason`]): a
+//! Response that failed verification tells the sender nothing about *which* check or
+//! decryption step refused it — no oracle for forging or for padding attacks. The
+//! precise reason goes only to the log and the `sso.failed` event.
 
 use crate::saml::xml::escape;
 
@@ -21,6 +26,41 @@ pub fn html(message: &str, advice: &str, reference: Option<&str>) -> String {
     )
 }
 
+/// The failure reason an anonymous client may see (public metric label, page advice).
+///
+/// Passed through: reasons that name no verification or decryption step — an unknown
+/// connection or request, and refusals that only a *verified* Response can reach
+/// (replay, IdP-initiated logins off, the JIT policy's refusals). Everything else, and
+/// any reason added later, is `unverified_response`: a closed set by construction.
+pub fn public_reason(reason: &str) -> &'static str {
+    const PUBLIC: [&str; 16] = [
+        "not_found",
+        "unknown_request",
+        "replayed",
+        "idp_initiated_not_allowed",
+        "unknown_organization",
+        "jit_disabled",
+        "domain_not_verified",
+        "seat_limit",
+        "user_suspended",
+        "user_deprovisioned",
+        "identity_conflict",
+        "missing_email",
+        "invitation_expired",
+        "invitation_revoked",
+        "no_redirect_uri",
+        "redirect_uri_not_allowed",
+    ];
+    match reason {
+        "storage" | "sp_key" => "internal",
+        other => PUBLIC
+            .iter()
+            .find(|p| **p == other)
+            .copied()
+            .unwrap_or("unverified_response"),
+    }
+}
+
 /// What to ask an admin, by failure reason.
 pub fn advice(reason: &str) -> &'static str {
     match reason {
@@ -40,7 +80,7 @@ pub fn advice(reason: &str) -> &'static str {
         "invitation_expired" | "invitation_revoked" => "Ask the person who invited you for a new invitation.",
         "replayed" | "unknown_request" => "Go back to the application and sign in again.",
         "idp_initiated_not_allowed" => "Start the sign-in from the application instead.",
-        "storage" | "sp_key" => "Please try again in a moment.",
+        "storage" | "sp_key" | "internal" => "Please try again in a moment.",
         _ => {
             "Try signing in again from the application. If it keeps happening, ask your IT \
              administrator to check the SAML connection, and quote the reference below."
@@ -61,5 +101,20 @@ mod tests {
         );
         assert!(page.contains("<code>&lt;ref&gt;</code>"), "{page}");
         assert!(!page.contains("<a href"));
+    }
+
+    #[test]
+    fn verification_steps_are_not_public() {
+        for step in [
+            "response_signature",
+            "assertion_signature",
+            "decrypt",
+            "xml",
+            "expired",
+        ] {
+            assert_eq!(public_reason(step), "unverified_response");
+        }
+        assert_eq!(public_reason("seat_limit"), "seat_limit");
+        assert_eq!(public_reason("storage"), "internal");
     }
 }

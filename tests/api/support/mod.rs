@@ -66,6 +66,8 @@ pub struct TestAppBuilder {
     dns: Option<Arc<dyn TxtResolver>>,
     max_body_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
+    /// Extra settings applied last (see [`TestAppBuilder::settings`]).
+    settings: Option<Box<dyn FnOnce(&mut ConfigLayer)>>,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -116,6 +118,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes settings of the server under test (rate limits, …).
+    pub fn settings(mut self, f: impl FnOnce(&mut ConfigLayer) + 'static) -> Self {
+        self.settings = Some(Box::new(f));
+        self
+    }
+
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = Some(n);
         self
@@ -155,6 +163,9 @@ impl TestAppBuilder {
         };
         let mut layer = layer;
         Self::webhook_timing(&mut layer);
+        if let Some(settings) = self.settings {
+            settings(&mut layer);
+        }
         let config = Config::load(None, &Default::default(), layer).unwrap();
         let state = server::build_state(config, self.clock, None, self.dns).unwrap();
         server::bootstrap(&state).unwrap();
@@ -192,6 +203,7 @@ impl TestApp {
             dns: None,
             max_body_bytes: None,
             clock: None,
+            settings: None,
         }
     }
 
