@@ -16,7 +16,7 @@ use crate::support::TestApp;
 
 /// Checks `Provisiond-Signature: t=…,v1=…[,v1=…]` against `secret` (HMAC-SHA256 over
 /// "<t>.<body>"), as a receiver would.
-fn signed_with(delivery: &Received, secret: &str) -> bool {
+pub fn signed_with(delivery: &Received, secret: &str) -> bool {
     let header = delivery.header("provisiond-signature").unwrap();
     let mut parts = header.split(',');
     let t = parts.next().unwrap().strip_prefix("t=").unwrap();
