@@ -276,8 +276,7 @@ impl Config {
             secret_key: get("PROVISIOND_SECRET_KEY").map(SecretText),
             secret_key_file: get("PROVISIOND_SECRET_KEY_FILE").map(PathBuf::from),
             secret_key_previous: get("PROVISIOND_SECRET_KEY_PREVIOUS").map(SecretText),
-            secret_key_previous_file: get("PROVISIOND_SECRET_KEY_PREVIOUS_FILE")
-                .map(PathBuf::from),
+            secret_key_previous_file: get("PROVISIOND_SECRET_KEY_PREVIOUS_FILE").map(PathBuf::from),
         })
     }
 

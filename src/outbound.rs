@@ -70,9 +70,12 @@ impl IpRange {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(u128::from(u32::from(net)), u128::from(u32::from(ip)), 32, self.prefix)
-            }
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(
+                u128::from(u32::from(net)),
+                u128::from(u32::from(ip)),
+                32,
+                self.prefix,
+            ),
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 prefix_eq(u128::from(net), u128::from(ip), 128, self.prefix)
             }
@@ -98,22 +101,22 @@ const METADATA: &[IpRange] = &[
 
 /// Everything that is not a public unicast address (IANA special-purpose registries).
 const INTERNAL: &[IpRange] = &[
-    IpRange::v4(0, 0, 0, 0, 8),        // "this network", unspecified
-    IpRange::v4(10, 0, 0, 0, 8),       // RFC 1918
-    IpRange::v4(100, 64, 0, 0, 10),    // CGNAT, RFC 6598
-    IpRange::v4(127, 0, 0, 0, 8),      // loopback
-    IpRange::v4(169, 254, 0, 0, 16),   // link-local
-    IpRange::v4(172, 16, 0, 0, 12),    // RFC 1918
-    IpRange::v4(192, 0, 0, 0, 24),     // IETF protocol assignments
-    IpRange::v4(192, 0, 2, 0, 24),     // TEST-NET-1
-    IpRange::v4(192, 88, 99, 0, 24),   // 6to4 relay anycast
-    IpRange::v4(192, 168, 0, 0, 16),   // RFC 1918
-    IpRange::v4(198, 18, 0, 0, 15),    // benchmarking
-    IpRange::v4(198, 51, 100, 0, 24),  // TEST-NET-2
-    IpRange::v4(203, 0, 113, 0, 24),   // TEST-NET-3
-    IpRange::v4(224, 0, 0, 0, 4),      // multicast
-    IpRange::v4(240, 0, 0, 0, 4),      // reserved, broadcast
-    IpRange::v6([0; 8], 96),           // unspecified, loopback, IPv4-compatible
+    IpRange::v4(0, 0, 0, 0, 8),       // "this network", unspecified
+    IpRange::v4(10, 0, 0, 0, 8),      // RFC 1918
+    IpRange::v4(100, 64, 0, 0, 10),   // CGNAT, RFC 6598
+    IpRange::v4(127, 0, 0, 0, 8),     // loopback
+    IpRange::v4(169, 254, 0, 0, 16),  // link-local
+    IpRange::v4(172, 16, 0, 0, 12),   // RFC 1918
+    IpRange::v4(192, 0, 0, 0, 24),    // IETF protocol assignments
+    IpRange::v4(192, 0, 2, 0, 24),    // TEST-NET-1
+    IpRange::v4(192, 88, 99, 0, 24),  // 6to4 relay anycast
+    IpRange::v4(192, 168, 0, 0, 16),  // RFC 1918
+    IpRange::v4(198, 18, 0, 0, 15),   // benchmarking
+    IpRange::v4(198, 51, 100, 0, 24), // TEST-NET-2
+    IpRange::v4(203, 0, 113, 0, 24),  // TEST-NET-3
+    IpRange::v4(224, 0, 0, 0, 4),     // multicast
+    IpRange::v4(240, 0, 0, 0, 4),     // reserved, broadcast
+    IpRange::v6([0; 8], 96),          // unspecified, loopback, IPv4-compatible
     IpRange::v6([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48), // local-use NAT64
     IpRange::v6([0x100, 0, 0, 0, 0, 0, 0, 0], 64), // discard
     IpRange::v6([0x2001, 0, 0, 0, 0, 0, 0, 0], 32), // Teredo
@@ -170,7 +173,10 @@ impl OutboundPolicy {
                 .collect(),
         };
         // A metadata address is refused in any form, allowed range or not.
-        if ips.iter().any(|ip| METADATA.iter().any(|r| r.contains(*ip))) {
+        if ips
+            .iter()
+            .any(|ip| METADATA.iter().any(|r| r.contains(*ip)))
+        {
             return true;
         }
         // The address that is reached: the embedded IPv4 one for mapped forms.
@@ -189,7 +195,9 @@ impl OutboundPolicy {
 pub enum OutboundError {
     #[error("the URL is not an absolute http(s) URL with a host")]
     InvalidUrl,
-    #[error("the destination address is not allowed (private, loopback, link-local, metadata, ...)")]
+    #[error(
+        "the destination address is not allowed (private, loopback, link-local, metadata, ...)"
+    )]
     BlockedAddress,
     #[error("the host name did not resolve")]
     ResolveFailed,
@@ -487,11 +495,15 @@ mod tests {
         let client =
             OutboundClient::new(OutboundPolicy::default(), Duration::from_secs(1), 1024).unwrap();
         assert_eq!(
-            client.check_url("http://169.254.169.254/latest").unwrap_err(),
+            client
+                .check_url("http://169.254.169.254/latest")
+                .unwrap_err(),
             OutboundError::BlockedAddress
         );
         assert_eq!(
-            client.check_url("http://[::ffff:7f00:1]:8080/").unwrap_err(),
+            client
+                .check_url("http://[::ffff:7f00:1]:8080/")
+                .unwrap_err(),
             OutboundError::BlockedAddress
         );
         assert_eq!(

@@ -95,11 +95,7 @@ pub async fn run(app: AppState, settings: DeliverySettings) {
     }
 }
 
-async fn tick(
-    app: &AppState,
-    owner: &str,
-    settings: DeliverySettings,
-) -> Result<(), StoreError> {
+async fn tick(app: &AppState, owner: &str, settings: DeliverySettings) -> Result<(), StoreError> {
     let now = app.now();
     let owner_id = owner.to_owned();
     let ids = app

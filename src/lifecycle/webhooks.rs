@@ -225,7 +225,9 @@ pub async fn create_endpoint(
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let id = app2.ids.id();
             let secret = new_secret(&app2);
-            let sealed = app2.secrets.seal_str(Purpose::WebhookSecret, &id, &secret)?;
+            let sealed = app2
+                .secrets
+                .seal_str(Purpose::WebhookSecret, &id, &secret)?;
             webhooks::insert_endpoint(
                 conn,
                 &NewEndpoint {
@@ -358,7 +360,10 @@ pub async fn rotate_secret(
             // The current value moves to `previous_secret` still sealed: one purpose and
             // row id cover both columns.
             let changes = EndpointChanges {
-                secret_sealed: Some(app2.secrets.seal_str(Purpose::WebhookSecret, &id, &secret)?),
+                secret_sealed: Some(
+                    app2.secrets
+                        .seal_str(Purpose::WebhookSecret, &id, &secret)?,
+                ),
                 previous_secret_sealed: Some(Some(current.secret_sealed.clone())),
                 previous_secret_expires_at: Some(Some(
                     (ctx.now + Duration::hours(PREVIOUS_SECRET_GRACE_HOURS)).naive_utc(),

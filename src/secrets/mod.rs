@@ -279,7 +279,9 @@ mod tests {
     #[test]
     fn sealed_values_open_and_hide_the_plaintext() {
         let k = keys();
-        let sealed = k.seal_str(Purpose::WebhookSecret, "e1", "whsec_abc").unwrap();
+        let sealed = k
+            .seal_str(Purpose::WebhookSecret, "e1", "whsec_abc")
+            .unwrap();
         assert!(sealed.starts_with(&format!("enc:v1:{}:", k.current_id())));
         assert!(!sealed.contains("whsec_abc"));
         assert_eq!(
@@ -290,7 +292,8 @@ mod tests {
         // A random nonce: sealing twice gives two different values.
         assert_ne!(
             sealed,
-            k.seal_str(Purpose::WebhookSecret, "e1", "whsec_abc").unwrap()
+            k.seal_str(Purpose::WebhookSecret, "e1", "whsec_abc")
+                .unwrap()
         );
     }
 

@@ -13,12 +13,15 @@ use super::{classify, Purpose, SecretError, SecretKeys, Stored};
 use crate::db::{Database, DbConn, DbError};
 use crate::store::{sp_keys, webhooks, StoreError, StoreResult};
 
+/// `(row id, stored value)` pairs of one column.
+type StoredValues = Vec<(String, String)>;
+
 /// One column that holds sealed values.
 struct SealedColumn {
     name: &'static str,
     purpose: Purpose,
     /// `(row id, stored value)` of every row with a value.
-    list: fn(&mut DbConn) -> StoreResult<Vec<(String, String)>>,
+    list: fn(&mut DbConn) -> StoreResult<StoredValues>,
     /// Replaces the value of a row if it still is `old`; returns rows changed.
     replace: fn(&mut DbConn, &str, &str, &str) -> StoreResult<usize>,
 }

@@ -71,7 +71,10 @@ fn make_secrets(app: &TestApp) -> (String, String, String) {
 
 /// A webhook endpoint with a rotated secret, made through the running server only.
 fn make_webhook_secrets(app: &TestApp) -> (String, String, String) {
-    let res = app.admin_post("/admin/v1/webhooks", json!({"url": "https://example.com/hook"}));
+    let res = app.admin_post(
+        "/admin/v1/webhooks",
+        json!({"url": "https://example.com/hook"}),
+    );
     assert_eq!(res.status(), 201);
     let created: Value = res.json().unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
@@ -87,26 +90,47 @@ fn make_webhook_secrets(app: &TestApp) -> (String, String, String) {
 }
 
 fn a_database_dump_reveals_no_secret(backend: Backend) {
-    let Some(app) = TestApp::builder(backend).start() else { return };
+    let Some(app) = TestApp::builder(backend).start() else {
+        return;
+    };
     // Written by the running server (no later start-up step has sealed anything).
     let (id, old, new) = make_webhook_secrets(&app);
     assert_eq!(raw_secrets(&app.database_url).len(), 2);
-    assert!(raw_secrets(&app.database_url).iter().all(|r| r.2.starts_with("enc:v1:")));
+    assert!(raw_secrets(&app.database_url)
+        .iter()
+        .all(|r| r.2.starts_with("enc:v1:")));
     let replica = state(&app.database_url, ConfigLayer::default()).unwrap();
     block_on(provisiond::sso::keys::ensure_server_key(&replica)).unwrap();
     let raw = raw_secrets(&app.database_url);
     assert_eq!(raw.len(), 3, "{raw:?}");
     let current = key_id(SECRET_KEY);
     for (column, _, value) in &raw {
-        assert_eq!(classify(value).unwrap(), Stored::Sealed { key_id: &current }, "{column}");
-        assert!(!value.contains("PRIVATE KEY") && !value.contains("whsec_"), "{column}");
+        assert_eq!(
+            classify(value).unwrap(),
+            Stored::Sealed { key_id: &current },
+            "{column}"
+        );
+        assert!(
+            !value.contains("PRIVATE KEY") && !value.contains("whsec_"),
+            "{column}"
+        );
     }
     // The sealed values are the secrets (under the key), bound to their row.
     let keys = SecretKeys::new(DataKey::parse(SECRET_KEY).unwrap(), None);
     let sealed = |col: &str| raw.iter().find(|r| r.0 == col).unwrap().2.clone();
-    assert_eq!(keys.open_string(Purpose::WebhookSecret, &id, &sealed("webhook")).unwrap(), new);
-    assert_eq!(keys.open_string(Purpose::WebhookSecret, &id, &sealed("webhook_previous")).unwrap(), old);
-    assert!(keys.open(Purpose::WebhookSecret, "another-row", &sealed("webhook")).is_err());
+    assert_eq!(
+        keys.open_string(Purpose::WebhookSecret, &id, &sealed("webhook"))
+            .unwrap(),
+        new
+    );
+    assert_eq!(
+        keys.open_string(Purpose::WebhookSecret, &id, &sealed("webhook_previous"))
+            .unwrap(),
+        old
+    );
+    assert!(keys
+        .open(Purpose::WebhookSecret, "another-row", &sealed("webhook"))
+        .is_err());
     if backend == Backend::Sqlite {
         // The file itself (and its write-ahead log) carries no secret in any form.
         let mut bytes = std::fs::read(&app.database_url).unwrap();
@@ -119,24 +143,37 @@ fn a_database_dump_reveals_no_secret(backend: Backend) {
 }
 
 fn the_wrong_key_refuses_to_start(backend: Backend) {
-    let Some(app) = TestApp::builder(backend).start() else { return };
+    let Some(app) = TestApp::builder(backend).start() else {
+        return;
+    };
     make_secrets(&app);
     let other = DataKey::generate().unwrap();
     let err = state(
         &app.database_url,
-        ConfigLayer { secret_key: Some(SecretText::new(other.to_text())), ..ConfigLayer::default() },
+        ConfigLayer {
+            secret_key: Some(SecretText::new(other.to_text())),
+            ..ConfigLayer::default()
+        },
     )
     .err()
     .expect("a server with the wrong key must not start");
     assert!(err.contains("PROVISIOND_SECRET_KEY"), "{err}");
-    assert!(err.contains(&key_id(SECRET_KEY)) && err.contains(other.id()), "names both key ids: {err}");
+    assert!(
+        err.contains(&key_id(SECRET_KEY)) && err.contains(other.id()),
+        "names both key ids: {err}"
+    );
 }
 
 fn plaintext_rows_from_before_are_sealed_at_start(backend: Backend) {
-    let Some(app) = TestApp::builder(backend).start() else { return };
+    let Some(app) = TestApp::builder(backend).start() else {
+        return;
+    };
     let receiver = Receiver::start(0);
     let res = app.admin_post("/admin/v1/webhooks", json!({"url": receiver.url()}));
-    let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_owned();
+    let id = res.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // What an older version wrote: the secret and a server SP key in plaintext.
     let replica = state(&app.database_url, ConfigLayer::default()).unwrap();
     let (key_pem, cert_pem) =
@@ -144,23 +181,34 @@ fn plaintext_rows_from_before_are_sealed_at_start(backend: Backend) {
     {
         let mut conn = replica.db.get().unwrap();
         let (_, sealed) = webhooks::list_secrets(&mut conn).unwrap().pop().unwrap();
-        assert_eq!(webhooks::replace_secret(&mut conn, &id, &sealed, "whsec_legacy").unwrap(), 1);
-        sp_keys::insert_or_get_sp_key(&mut conn, &sp_keys::NewSpKey {
-            id: "legacy-key",
-            scope: sp_keys::SERVER_SCOPE,
-            connection_id: None,
-            private_key_sealed: &key_pem,
-            certificate_pem: &cert_pem,
-            created_at: chrono::Utc::now().naive_utc(),
-        })
+        assert_eq!(
+            webhooks::replace_secret(&mut conn, &id, &sealed, "whsec_legacy").unwrap(),
+            1
+        );
+        sp_keys::insert_or_get_sp_key(
+            &mut conn,
+            &sp_keys::NewSpKey {
+                id: "legacy-key",
+                scope: sp_keys::SERVER_SCOPE,
+                connection_id: None,
+                private_key_sealed: &key_pem,
+                certificate_pem: &cert_pem,
+                created_at: chrono::Utc::now().naive_utc(),
+            },
+        )
         .unwrap();
     }
     drop(replica);
-    assert!(raw_secrets(&app.database_url).iter().any(|r| r.2 == "whsec_legacy"));
+    assert!(raw_secrets(&app.database_url)
+        .iter()
+        .any(|r| r.2 == "whsec_legacy"));
     // The next start seals them, keeping their values; a second start changes nothing.
     let restarted = state(&app.database_url, ConfigLayer::default()).unwrap();
     let raw = raw_secrets(&app.database_url);
-    assert!(raw.iter().all(|(_, _, v)| v.starts_with("enc:v1:")), "{raw:?}");
+    assert!(
+        raw.iter().all(|(_, _, v)| v.starts_with("enc:v1:")),
+        "{raw:?}"
+    );
     let before = raw.clone();
     drop(state(&app.database_url, ConfigLayer::default()).unwrap());
     assert_eq!(raw_secrets(&app.database_url), before);
@@ -172,11 +220,16 @@ fn plaintext_rows_from_before_are_sealed_at_start(backend: Backend) {
     );
     app.create_org("acme");
     let got = receiver.wait_for("a delivery", |r| !r.is_empty());
-    assert!(super::webhooks::signed_with(&got[0], "whsec_legacy"), "signed with the same secret");
+    assert!(
+        super::webhooks::signed_with(&got[0], "whsec_legacy"),
+        "signed with the same secret"
+    );
 }
 
 fn rotation_moves_every_secret_to_the_new_key(backend: Backend) {
-    let Some(app) = TestApp::builder(backend).start() else { return };
+    let Some(app) = TestApp::builder(backend).start() else {
+        return;
+    };
     let (id, _, new_secret) = make_secrets(&app);
     let new_key = DataKey::generate().unwrap();
     let rotate = |previous: Option<&str>| {
@@ -195,18 +248,38 @@ fn rotation_moves_every_secret_to_the_new_key(backend: Backend) {
 
     let out = rotate(Some(SECRET_KEY));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("3 re-encrypted"), "{stdout}");
     drop(app.admin_get("/admin/v1/webhooks")); // the running server still answers
 
-    let with_new = ConfigLayer { secret_key: Some(SecretText::new(new_key.to_text())), ..ConfigLayer::default() };
+    let with_new = ConfigLayer {
+        secret_key: Some(SecretText::new(new_key.to_text())),
+        ..ConfigLayer::default()
+    };
     let replica = state(&app.database_url, with_new).unwrap();
     for (column, _, value) in raw_secrets(&app.database_url) {
-        assert_eq!(classify(&value).unwrap(), Stored::Sealed { key_id: new_key.id() }, "{column}");
+        assert_eq!(
+            classify(&value).unwrap(),
+            Stored::Sealed {
+                key_id: new_key.id()
+            },
+            "{column}"
+        );
     }
     let keys = SecretKeys::new(new_key.clone(), None);
-    let (_, sealed) = webhooks::list_secrets(&mut replica.db.get().unwrap()).unwrap().pop().unwrap();
-    assert_eq!(keys.open_string(Purpose::WebhookSecret, &id, &sealed).unwrap(), new_secret);
+    let (_, sealed) = webhooks::list_secrets(&mut replica.db.get().unwrap())
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        keys.open_string(Purpose::WebhookSecret, &id, &sealed)
+            .unwrap(),
+        new_secret
+    );
     block_on(provisiond::sso::keys::sp_key_pair(&replica, None)).unwrap();
     // The old key alone no longer starts a server; a second rotation has nothing to do.
     assert!(state(&app.database_url, ConfigLayer::default()).is_err());
@@ -235,14 +308,31 @@ fn postgres_without_a_key_does_not_start() {
         return;
     };
     let db = pg::TestDatabase::create(&server);
-    let out = command(&db.url)
+    let mut child = command(&db.url)
         .env_remove("PROVISIOND_SECRET_KEY")
         .env("PROVISIOND_LISTEN", "127.0.0.1:0")
         .arg("serve")
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // It must exit by itself; a server that starts anyway is stopped (by its PID) and
+    // fails the test rather than hanging it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("provisiond started on PostgreSQL without a secret key");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(
         stderr.contains("PROVISIOND_SECRET_KEY") && stderr.contains("PostgreSQL"),
         "{stderr}"

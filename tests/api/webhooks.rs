@@ -268,7 +268,10 @@ fn first_attempt(app: &TestApp, endpoint_id: &str) -> Value {
         if let Some(d) = log.iter().find(|d| d["attempts"].as_i64().unwrap() > 0) {
             return d.clone();
         }
-        assert!(std::time::Instant::now() < deadline, "no attempt recorded: {log:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no attempt recorded: {log:?}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -294,12 +297,18 @@ fn internal_targets_are_refused_without_the_setting(backend: crate::support::Bac
         assert_eq!(res.status(), 422, "{url}");
     }
     // A name is checked after it resolves: `localhost` is 127.0.0.1 (and ::1).
-    let endpoint = register(&app, json!({"url": format!("http://localhost:{port}/hooks")}));
+    let endpoint = register(
+        &app,
+        json!({"url": format!("http://localhost:{port}/hooks")}),
+    );
     app.create_org("acme");
     let attempt = first_attempt(&app, endpoint["id"].as_str().unwrap());
     assert_eq!(attempt["last_error"], "blocked_address", "{attempt}");
     assert_eq!(attempt["last_status_code"], Value::Null);
-    assert!(receiver.received().is_empty(), "nothing reached the receiver");
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
 }
 
 #[test]
@@ -313,7 +322,12 @@ fn internal_targets_are_refused_without_the_setting_postgres() {
 }
 
 /// A receiver that answers every request `302 Found` to `location`, counting requests.
-fn redirecting_receiver(location: String) -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+fn redirecting_receiver(
+    location: String,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -326,7 +340,9 @@ fn redirecting_receiver(location: String) -> (std::net::SocketAddr, std::sync::A
             match listener.accept() {
                 Ok((mut stream, _)) => {
                     stream.set_nonblocking(false).unwrap();
-                    stream.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+                    stream
+                        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                        .unwrap();
                     let mut buf = [0u8; 65536];
                     let _ = stream.read(&mut buf);
                     hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -340,49 +356,49 @@ fn redirecting_receiver(location: String) -> (std::net::SocketAddr, std::sync::A
 }
 
 mod outbound {
-use super::*;
+    use super::*;
 
-backend_tests! {
-    fn redirects_are_not_followed(app) {
-        let target = Receiver::start(0);
-        let (addr, hits) = redirecting_receiver(target.url());
-        let endpoint = register(&app, json!({"url": format!("http://{addr}/hooks")}));
-        app.create_org("acme");
-        let attempt = first_attempt(&app, endpoint["id"].as_str().unwrap());
-        assert_eq!(attempt["last_status_code"], 302);
-        assert_eq!(attempt["last_error"], "http_status");
-        assert_eq!(attempt["status"], "pending", "a redirect is retried, not a success");
-        assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
-        assert!(target.received().is_empty(), "the redirect target was never called");
-    }
+    backend_tests! {
+        fn redirects_are_not_followed(app) {
+            let target = Receiver::start(0);
+            let (addr, hits) = redirecting_receiver(target.url());
+            let endpoint = register(&app, json!({"url": format!("http://{addr}/hooks")}));
+            app.create_org("acme");
+            let attempt = first_attempt(&app, endpoint["id"].as_str().unwrap());
+            assert_eq!(attempt["last_status_code"], 302);
+            assert_eq!(attempt["last_error"], "http_status");
+            assert_eq!(attempt["status"], "pending", "a redirect is retried, not a success");
+            assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+            assert!(target.received().is_empty(), "the redirect target was never called");
+        }
 
-    fn events_and_the_delivery_log_carry_no_url_credentials(app) {
-        // A port nobody listens on: the delivery fails to connect.
-        let port = crate::support::process::free_port();
-        let url = format!("http://hookuser:s3cretpass@127.0.0.1:{port}/in?token=t0kenvalue#frag");
-        let endpoint = register(&app, json!({ "url": url }));
-        let id = endpoint["id"].as_str().unwrap();
-        app.create_org("acme");
-        let attempt = first_attempt(&app, id);
-        assert_eq!(attempt["last_error"], "connect_failed", "{attempt}");
+        fn events_and_the_delivery_log_carry_no_url_credentials(app) {
+            // A port nobody listens on: the delivery fails to connect.
+            let port = crate::support::process::free_port();
+            let url = format!("http://hookuser:s3cretpass@127.0.0.1:{port}/in?token=t0kenvalue#frag");
+            let endpoint = register(&app, json!({ "url": url }));
+            let id = endpoint["id"].as_str().unwrap();
+            app.create_org("acme");
+            let attempt = first_attempt(&app, id);
+            assert_eq!(attempt["last_error"], "connect_failed", "{attempt}");
 
-        let created = app
-            .events()
-            .into_iter()
-            .find(|e| e["type"] == "webhook_endpoint.created")
-            .unwrap();
-        assert_eq!(
-            created["data"]["webhook_endpoint"]["url"],
-            format!("http://127.0.0.1:{port}/in")
-        );
-        let log = app.admin_get(&format!("/admin/v1/webhooks/{id}/deliveries")).to_string();
-        let events = serde_json::to_string(&app.events()).unwrap();
-        let audit = app.admin_get("/admin/v1/audit-entries?limit=1000").to_string();
-        for (what, text) in [("delivery log", &log), ("events", &events), ("audit", &audit)] {
-            for secret in ["s3cretpass", "hookuser", "t0kenvalue", "frag"] {
-                assert!(!text.contains(secret), "{what} carries `{secret}`");
+            let created = app
+                .events()
+                .into_iter()
+                .find(|e| e["type"] == "webhook_endpoint.created")
+                .unwrap();
+            assert_eq!(
+                created["data"]["webhook_endpoint"]["url"],
+                format!("http://127.0.0.1:{port}/in")
+            );
+            let log = app.admin_get(&format!("/admin/v1/webhooks/{id}/deliveries")).to_string();
+            let events = serde_json::to_string(&app.events()).unwrap();
+            let audit = app.admin_get("/admin/v1/audit-entries?limit=1000").to_string();
+            for (what, text) in [("delivery log", &log), ("events", &events), ("audit", &audit)] {
+                for secret in ["s3cretpass", "hookuser", "t0kenvalue", "frag"] {
+                    assert!(!text.contains(secret), "{what} carries `{secret}`");
+                }
             }
         }
     }
-}
 }

@@ -177,7 +177,9 @@ impl TestAppBuilder {
             db_pool_size: Some(8),
             max_body_bytes: self.max_body_bytes,
             shutdown_timeout_secs: Some(1),
-            outbound_allowed_cidrs: self.outbound_allowed.or(shared_layer().outbound_allowed_cidrs),
+            outbound_allowed_cidrs: self
+                .outbound_allowed
+                .or(shared_layer().outbound_allowed_cidrs),
             ..shared_layer()
         };
         let mut layer = layer;

@@ -25,7 +25,10 @@ pub fn command(database_url: &str) -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
         .env("PROVISIOND_LOG_LEVEL", "warn")
-        .env("PROVISIOND_OUTBOUND_ALLOWED_CIDRS", super::TEST_OUTBOUND_CIDRS);
+        .env(
+            "PROVISIOND_OUTBOUND_ALLOWED_CIDRS",
+            super::TEST_OUTBOUND_CIDRS,
+        );
     if database_url.starts_with("postgres") {
         cmd.env("PROVISIOND_SECRET_KEY", super::SECRET_KEY);
     }
