@@ -72,6 +72,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Keeps unverified ACS posts from flooding the event log (see the module).
     pub sso_failures: Arc<crate::sso::failure_throttle::FailureThrottle>,
+    /// The keys that seal and open stored secrets.
+    pub secrets: Arc<crate::secrets::SecretKeys>,
+    /// The HTTP client for every request to an address an admin or IdP chose.
+    pub outbound: crate::outbound::OutboundClient,
 }
 
 impl AppState {

@@ -65,6 +65,38 @@ pub struct Config {
     pub rate_limit_connection_burst: u32,
     /// Peers (addresses or CIDR ranges) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
+    /// CIDR ranges outbound requests (webhooks) may reach although they are private,
+    /// loopback or otherwise internal; empty = public addresses only.
+    pub outbound_allowed_cidrs: Vec<String>,
+    /// The key (base64 of 32 bytes) that encrypts stored secrets; see `crate::secrets`.
+    pub secret_key: Option<SecretText>,
+    /// A file holding `secret_key` (instead of the value itself).
+    pub secret_key_file: Option<PathBuf>,
+    /// The previous key during a rotation: still decrypts, never encrypts.
+    pub secret_key_previous: Option<SecretText>,
+    /// A file holding `secret_key_previous`.
+    pub secret_key_previous_file: Option<PathBuf>,
+}
+
+/// A setting that must not appear in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(String);
+
+impl SecretText {
+    pub fn new(value: impl Into<String>) -> Self {
+        SecretText(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(..)")
+    }
 }
 
 impl Default for Config {
@@ -93,6 +125,11 @@ impl Default for Config {
             rate_limit_connection_per_minute: 1800,
             rate_limit_connection_burst: 600,
             trusted_proxies: Vec::new(),
+            outbound_allowed_cidrs: Vec::new(),
+            secret_key: None,
+            secret_key_file: None,
+            secret_key_previous: None,
+            secret_key_previous_file: None,
         }
     }
 }
@@ -124,6 +161,11 @@ pub struct ConfigLayer {
     pub rate_limit_connection_per_minute: Option<u32>,
     pub rate_limit_connection_burst: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub outbound_allowed_cidrs: Option<Vec<String>>,
+    pub secret_key: Option<SecretText>,
+    pub secret_key_file: Option<PathBuf>,
+    pub secret_key_previous: Option<SecretText>,
+    pub secret_key_previous_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +311,17 @@ impl Config {
                 get("PROVISIOND_RATE_LIMIT_CONNECTION_BURST"),
             )?,
             trusted_proxies: list("PROVISIOND_TRUSTED_PROXIES"),
+            outbound_allowed_cidrs: get("PROVISIOND_OUTBOUND_ALLOWED_CIDRS").map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
+            secret_key: get("PROVISIOND_SECRET_KEY").map(SecretText),
+            secret_key_file: get("PROVISIOND_SECRET_KEY_FILE").map(PathBuf::from),
+            secret_key_previous: get("PROVISIOND_SECRET_KEY_PREVIOUS").map(SecretText),
+            secret_key_previous_file: get("PROVISIOND_SECRET_KEY_PREVIOUS_FILE").map(PathBuf::from),
         })
     }
 
@@ -297,6 +350,11 @@ impl Config {
             rate_limit_connection_per_minute,
             rate_limit_connection_burst,
             trusted_proxies,
+            outbound_allowed_cidrs,
+            secret_key,
+            secret_key_file,
+            secret_key_previous,
+            secret_key_previous_file,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -344,6 +402,16 @@ impl Config {
             rate_limit_connection_burst,
         );
         set(&mut self.trusted_proxies, trusted_proxies);
+        set(&mut self.outbound_allowed_cidrs, outbound_allowed_cidrs);
+        // A key given by value or by file replaces both forms from lower layers.
+        if secret_key.is_some() || secret_key_file.is_some() {
+            self.secret_key = secret_key;
+            self.secret_key_file = secret_key_file;
+        }
+        if secret_key_previous.is_some() || secret_key_previous_file.is_some() {
+            self.secret_key_previous = secret_key_previous;
+            self.secret_key_previous_file = secret_key_previous_file;
+        }
     }
 
     fn validate(&mut self) -> Result<(), ConfigError> {
@@ -419,6 +487,24 @@ impl Config {
                 key: "trusted_proxies",
                 message,
             })?;
+        }
+        for cidr in &self.outbound_allowed_cidrs {
+            crate::outbound::IpRange::parse(cidr).map_err(|message| ConfigError::Invalid {
+                key: "outbound_allowed_cidrs",
+                message,
+            })?;
+        }
+        if self.secret_key.is_some() && self.secret_key_file.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "secret_key",
+                message: "set secret_key or secret_key_file, not both".into(),
+            });
+        }
+        if self.secret_key_previous.is_some() && self.secret_key_previous_file.is_some() {
+            return Err(ConfigError::Invalid {
+                key: "secret_key_previous",
+                message: "set secret_key_previous or secret_key_previous_file, not both".into(),
+            });
         }
         if let Some(server) = &self.dns_server {
             if server.parse::<std::net::SocketAddr>().is_err() {

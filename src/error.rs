@@ -163,6 +163,7 @@ impl From<WebhookError> for ApiError {
             },
             WebhookError::Store(s) => s.into(),
             WebhookError::Db(d) => d.into(),
+            WebhookError::Secret(e) => ApiError::Internal(e.to_string()),
         }
     }
 }

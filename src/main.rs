@@ -1,4 +1,5 @@
-//! The `provisiond` command: `serve` (the default), `migrate`, `admin-key create`.
+//! The `provisiond` command: `serve` (the default), `migrate`, `admin-key create`,
+//! `secrets generate-key`, `secrets rotate`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use provisiond::config::{Config, ConfigLayer};
 use provisiond::tenancy::api_keys::{create_api_key_blocking, KeyKind};
-use provisiond::{db, logging, server};
+use provisiond::{db, logging, secrets, server};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +44,20 @@ enum Command {
         #[command(subcommand)]
         action: AdminKeyAction,
     },
+    /// Manage the key that encrypts stored secrets.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsAction {
+    /// Print a new random key for PROVISIOND_SECRET_KEY (or a secret_key_file).
+    GenerateKey,
+    /// Re-encrypt every stored secret under the current key (PROVISIOND_SECRET_KEY),
+    /// opening values sealed with PROVISIOND_SECRET_KEY_PREVIOUS.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +92,12 @@ fn main() -> ExitCode {
         Command::AdminKey {
             action: AdminKeyAction::Create { name },
         } => admin_key_create(config, &name),
+        Command::Secrets {
+            action: SecretsAction::GenerateKey,
+        } => secrets_generate_key(),
+        Command::Secrets {
+            action: SecretsAction::Rotate,
+        } => secrets_rotate(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -123,4 +144,25 @@ fn admin_key_create(config: Config, name: &str) -> Result<(), String> {
         println!("{}", created.key);
         Ok(())
     })
+}
+
+fn secrets_generate_key() -> Result<(), String> {
+    let key = secrets::DataKey::generate().map_err(|e| e.to_string())?;
+    println!("{}", key.to_text());
+    Ok(())
+}
+
+fn secrets_rotate(config: &Config) -> Result<(), String> {
+    let database = db::Database::connect(&config.database_url, 1).map_err(|e| e.to_string())?;
+    db::migrations::run_pending(&database).map_err(|e| e.to_string())?;
+    let keys = secrets::key_source::load(config).map_err(|e| e.to_string())?;
+    let report = secrets::reseal::rotate(&database, &keys).map_err(|e| e.to_string())?;
+    println!(
+        "secrets under key {}: {} re-encrypted, {} encrypted from plaintext, {} already current",
+        keys.current_id(),
+        report.rotated,
+        report.sealed,
+        report.unchanged
+    );
+    Ok(())
 }

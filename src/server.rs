@@ -28,6 +28,12 @@ pub enum StartError {
     Dns(#[from] DnsError),
     #[error("bootstrap admin key: {0}")]
     Bootstrap(#[from] TenancyError),
+    #[error("{0}")]
+    Secrets(#[from] crate::secrets::SecretError),
+    #[error("stored secrets: {0}")]
+    Reseal(#[from] crate::secrets::reseal::ResealError),
+    #[error("outbound HTTP client: {0}")]
+    Outbound(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -35,8 +41,14 @@ pub enum StartError {
     },
 }
 
-/// Builds the application state: opens the pool, applies migrations, wires the clock,
-/// id source and resolver. Pass `None` for the defaults (wall clock, OS randomness,
+/// Each outbound request (webhook delivery, document fetch) ends within this, in total.
+const OUTBOUND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The largest outbound response body read (metadata, JWKS).
+const OUTBOUND_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Builds the application state: opens the pool, applies migrations, loads the secret
+/// key and seals any plaintext secret left by an older version (refusing to start with a
+/// key that does not open the stored ones), wires the clock, id source and resolver. Pass `None` for the defaults (wall clock, OS randomness,
 /// configured DNS).
 pub fn build_state(
     config: Config,
@@ -53,6 +65,22 @@ pub fn build_state(
             "applied migrations"
         );
     }
+    let secrets = crate::secrets::key_source::load(&config)?;
+    let resealed = crate::secrets::reseal::prepare(&db, &secrets)?;
+    if resealed.sealed > 0 {
+        tracing::info!(
+            count = resealed.sealed,
+            key.id = secrets.current_id(),
+            "encrypted stored secrets"
+        );
+    }
+    let outbound = crate::outbound::OutboundClient::new(
+        crate::outbound::OutboundPolicy::new(&config.outbound_allowed_cidrs)
+            .map_err(StartError::Outbound)?,
+        OUTBOUND_TIMEOUT,
+        OUTBOUND_MAX_RESPONSE_BYTES,
+    )
+    .map_err(StartError::Outbound)?;
     let dns = match dns {
         Some(d) => d,
         None => {
@@ -71,6 +99,8 @@ pub fn build_state(
         dns,
         metrics: Arc::new(Metrics::default()),
         sso_failures: Default::default(),
+        secrets: Arc::new(secrets),
+        outbound,
     })
 }
 

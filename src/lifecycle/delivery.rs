@@ -10,6 +10,11 @@
 //! A crash between a successful send and its recording means the delivery is sent again
 //! after the lease expires: at-least-once, duplicates only after a crash. Receivers
 //! de-duplicate on `Provisiond-Event-Id`.
+//!
+//! Sends go through `crate::outbound` (no internal addresses, no redirects, bounded
+//! time), and the delivery log keeps only its short error code (`blocked_address`,
+//! `connect_failed`, `timeout`, `http_status`, ...): never the URL or a lower layer's
+//! message, which could carry the URL's credentials or what an internal host answered.
 
 use std::time::Duration as StdDuration;
 
@@ -21,16 +26,18 @@ use openssl::sign::Signer;
 use super::feed::EventView;
 use super::webhooks::parse_event_types;
 use crate::app::AppState;
+use crate::outbound::OutboundError;
+use crate::secrets::Purpose;
 use crate::store::events::{find_event_by_seq, list_events_after};
 use crate::store::webhooks::{self, AttemptOutcome, Delivery, Endpoint};
 use crate::store::StoreError;
 
 /// How long a worker holds an endpoint; renewed before every send (each bounded by
-/// `SEND_TIMEOUT`), so a crashed worker's endpoints resume elsewhere within this time.
+/// the outbound client's timeout), so a crashed worker's endpoints resume elsewhere
+/// within this time.
 const LEASE_SECS: i64 = 15;
 /// At most this many sends per endpoint per tick (bounded well inside the lease).
 const SENDS_PER_TICK: i64 = 10;
-const SEND_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
 /// Timing of the worker (configurable so tests run quickly).
@@ -80,27 +87,15 @@ pub fn backoff(initial: Duration, attempts: i32, delivery_id: &str) -> Duration 
 /// Runs the worker until the process ends.
 pub async fn run(app: AppState, settings: DeliverySettings) {
     let owner = app.ids.id();
-    let client = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error.kind = "webhook_client", cause = %e, "webhook delivery disabled");
-            return;
-        }
-    };
     loop {
-        if let Err(e) = tick(&app, &client, &owner, settings).await {
+        if let Err(e) = tick(&app, &owner, settings).await {
             tracing::warn!(error.kind = "webhook_tick", cause = %e, "webhook delivery tick failed");
         }
         tokio::time::sleep(settings.poll_interval).await;
     }
 }
 
-async fn tick(
-    app: &AppState,
-    client: &reqwest::Client,
-    owner: &str,
-    settings: DeliverySettings,
-) -> Result<(), StoreError> {
+async fn tick(app: &AppState, owner: &str, settings: DeliverySettings) -> Result<(), StoreError> {
     let now = app.now();
     let owner_id = owner.to_owned();
     let ids = app
@@ -121,7 +116,7 @@ async fn tick(
             .await?;
         let Some(endpoint) = endpoint else { continue };
         enqueue_new_events(app, &endpoint).await?;
-        send_due(app, client, &endpoint, owner, settings).await?;
+        send_due(app, &endpoint, owner, settings).await?;
     }
     Ok(())
 }
@@ -155,7 +150,6 @@ async fn enqueue_new_events(app: &AppState, endpoint: &Endpoint) -> Result<(), S
 /// Step 2: send what is due, record each outcome.
 async fn send_due(
     app: &AppState,
-    client: &reqwest::Client,
     endpoint: &Endpoint,
     owner: &str,
     settings: DeliverySettings,
@@ -176,7 +170,15 @@ async fn send_due(
             .await?;
         let Some(event) = event else { continue };
         let view = EventView::try_from(event)?;
-        let result = send(app, client, endpoint, &delivery, &view).await;
+        let result = send(app, endpoint, &delivery, &view).await;
+        if let Err(e) = &result {
+            tracing::warn!(
+                webhook.id = %endpoint.id,
+                delivery.id = %delivery.id,
+                error.kind = e.code(),
+                "webhook delivery failed"
+            );
+        }
         let now = app.now();
         let outcome = outcome_for(&delivery, result, now, settings);
         let delivery_id = delivery.id.clone();
@@ -214,7 +216,7 @@ type Outcome = (&'static str, Option<i32>, Option<String>, DateTime<Utc>);
 
 fn outcome_for(
     delivery: &Delivery,
-    result: Result<u16, String>,
+    result: Result<u16, OutboundError>,
     now: DateTime<Utc>,
     s: DeliverySettings,
 ) -> Outcome {
@@ -222,8 +224,12 @@ fn outcome_for(
         Ok(code) if (200..300).contains(&code) => {
             return ("succeeded", Some(i32::from(code)), None, now)
         }
-        Ok(code) => (Some(i32::from(code)), format!("receiver answered {code}")),
-        Err(e) => (None, e),
+        // A redirect is not followed: it counts as an answer that is not a success.
+        Ok(code) => (
+            Some(i32::from(code)),
+            OutboundError::HttpStatus(code).code().to_owned(),
+        ),
+        Err(e) => (None, e.code().to_owned()),
     };
     let next = now + backoff(s.initial_backoff, delivery.attempts, &delivery.id);
     if next - delivery.created_at.and_utc() > s.retry_window {
@@ -236,40 +242,46 @@ fn outcome_for(
 /// One HTTP attempt; `Ok(status)` when the receiver answered at all.
 async fn send(
     app: &AppState,
-    client: &reqwest::Client,
     endpoint: &Endpoint,
     delivery: &Delivery,
     event: &EventView,
-) -> Result<u16, String> {
-    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+) -> Result<u16, OutboundError> {
+    let body = serde_json::to_vec(event).map_err(|_| OutboundError::RequestFailed)?;
     let now = app.now();
-    let mut secrets = vec![endpoint.secret.as_str()];
+    let open = |sealed: &str| {
+        app.secrets
+            .open_string(Purpose::WebhookSecret, &endpoint.id, sealed)
+            .map_err(|e| {
+                // Start-up opened every stored secret, so this is a row changed since.
+                tracing::error!(webhook.id = %endpoint.id, error.kind = "webhook_secret", cause = %e, "cannot open the webhook signing secret");
+                OutboundError::RequestFailed
+            })
+    };
+    let mut secrets = vec![open(&endpoint.secret_sealed)?];
     if let (Some(previous), Some(until)) = (
-        &endpoint.previous_secret,
+        &endpoint.previous_secret_sealed,
         endpoint.previous_secret_expires_at,
     ) {
         if until.and_utc() > now {
-            secrets.push(previous);
+            secrets.push(open(previous)?);
         }
     }
-    let signature =
-        signature_header(&secrets, now.timestamp(), &body).map_err(|e| e.to_string())?;
-    let response = client
-        .post(&endpoint.url)
-        .header("content-type", "application/json")
-        .header(
-            "user-agent",
-            concat!("provisiond/", env!("CARGO_PKG_VERSION")),
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let signature = signature_header(&secrets, now.timestamp(), &body)
+        .map_err(|_| OutboundError::RequestFailed)?;
+    app.outbound
+        .post(
+            &endpoint.url,
+            &[
+                ("content-type", "application/json"),
+                ("provisiond-signature", &signature),
+                ("provisiond-event-id", &event.id),
+                ("provisiond-event-type", &event.event_type),
+                ("provisiond-delivery-id", &delivery.id),
+            ],
+            body,
         )
-        .header("provisiond-signature", signature)
-        .header("provisiond-event-id", &event.id)
-        .header("provisiond-event-type", &event.event_type)
-        .header("provisiond-delivery-id", &delivery.id)
-        .body(body)
-        .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
-    Ok(response.status().as_u16())
 }
 
 #[cfg(test)]

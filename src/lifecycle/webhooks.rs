@@ -1,6 +1,11 @@
 //! Webhook endpoints: register (per environment, optionally per organization, with an
 //! event-type filter), update, delete, rotate the signing secret, read the delivery log,
 //! redeliver. Sending is `delivery`'s job.
+//!
+//! Signing secrets are stored sealed (`crate::secrets`); they are shown once, at creation
+//! and rotation. Events and audit entries carry the URL without its credentials, query
+//! or fragment ([`redacted_url`]): receivers often put a token there, and the event feed
+//! goes to every app key holder and every webhook.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,6 +13,8 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::outbound::OutboundError;
+use crate::secrets::{Purpose, SecretError};
 use crate::store::orgs;
 use crate::store::webhooks::{self, Delivery, Endpoint, EndpointChanges, NewEndpoint};
 use crate::store::StoreError;
@@ -28,6 +35,8 @@ pub enum WebhookError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,18 +130,37 @@ impl From<Endpoint> for EndpointView {
     }
 }
 
-fn validate_url(url: &str) -> Result<(), WebhookError> {
-    let parsed = url::Url::parse(url).map_err(|e| WebhookError::Invalid {
-        field: "url",
-        message: e.to_string(),
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(WebhookError::Invalid {
+/// Checks the form of a receiver URL, and its address when the host is an IP literal (a
+/// name is checked at every delivery, after it is resolved).
+fn validate_url(app: &AppState, url: &str) -> Result<(), WebhookError> {
+    match app.outbound.check_url(url) {
+        Ok(_) => Ok(()),
+        Err(OutboundError::BlockedAddress) => Err(WebhookError::Invalid {
+            field: "url",
+            message: "the address is private, loopback, link-local or otherwise internal; \
+                      allow its range with outbound_allowed_cidrs to use it"
+                .into(),
+        }),
+        Err(_) => Err(WebhookError::Invalid {
             field: "url",
             message: "must be an http(s) URL with a host".into(),
-        });
+        }),
     }
-    Ok(())
+}
+
+/// The URL as events and audit entries show it: scheme, host, port and path; no
+/// userinfo, query or fragment.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => String::new(),
+    }
 }
 
 fn validate_types(types: &[String]) -> Result<String, WebhookError> {
@@ -169,7 +197,7 @@ fn endpoint_change(
             organization_id: e.organization_id.as_deref(),
             subject_type: "webhook_endpoint",
             subject_id: &e.id,
-            data: json!({ "webhook_endpoint": { "id": e.id, "url": e.url, "event_types": e.event_types, "enabled": e.enabled } }),
+            data: json!({ "webhook_endpoint": { "id": e.id, "url": redacted_url(&e.url), "event_types": e.event_types, "enabled": e.enabled } }),
         },
     )?;
     Ok(())
@@ -181,7 +209,7 @@ pub async fn create_endpoint(
     request_id: Option<String>,
     input: CreateEndpoint,
 ) -> Result<EndpointWithSecret, WebhookError> {
-    validate_url(&input.url)?;
+    validate_url(app, &input.url)?;
     let types = validate_types(&input.event_types)?;
     let (app2, actor) = (app.clone(), actor.clone());
     app.db
@@ -197,6 +225,9 @@ pub async fn create_endpoint(
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let id = app2.ids.id();
             let secret = new_secret(&app2);
+            let sealed = app2
+                .secrets
+                .seal_str(Purpose::WebhookSecret, &id, &secret)?;
             webhooks::insert_endpoint(
                 conn,
                 &NewEndpoint {
@@ -205,7 +236,7 @@ pub async fn create_endpoint(
                     description: &input.description,
                     organization_id: organization_id.as_deref(),
                     event_types: &types,
-                    secret: &secret,
+                    secret_sealed: &sealed,
                     enabled: true,
                     cursor_seq: 0,
                     created_at: ctx.now.naive_utc(),
@@ -261,7 +292,7 @@ pub async fn update_endpoint(
     input: UpdateEndpoint,
 ) -> Result<EndpointView, WebhookError> {
     if let Some(url) = &input.url {
-        validate_url(url)?;
+        validate_url(app, url)?;
     }
     let types = input
         .event_types
@@ -326,9 +357,14 @@ pub async fn rotate_secret(
                 .ok_or(WebhookError::NotFound("webhook endpoint"))?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let secret = new_secret(&app2);
+            // The current value moves to `previous_secret` still sealed: one purpose and
+            // row id cover both columns.
             let changes = EndpointChanges {
-                secret: Some(secret.clone()),
-                previous_secret: Some(Some(current.secret.clone())),
+                secret_sealed: Some(
+                    app2.secrets
+                        .seal_str(Purpose::WebhookSecret, &id, &secret)?,
+                ),
+                previous_secret_sealed: Some(Some(current.secret_sealed.clone())),
                 previous_secret_expires_at: Some(Some(
                     (ctx.now + Duration::hours(PREVIOUS_SECRET_GRACE_HOURS)).naive_utc(),
                 )),

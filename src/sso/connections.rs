@@ -519,13 +519,14 @@ fn store_sp_key(
 ) -> Result<(), SsoError> {
     sp_keys::delete_sp_key(conn, connection_id)?;
     let id = app.ids.id();
+    let sealed = super::keys::seal_private_key(&app.secrets, &id, &pems.0)?;
     sp_keys::insert_or_get_sp_key(
         conn,
         &NewSpKey {
             id: &id,
             scope: connection_id,
             connection_id: Some(connection_id),
-            private_key_pem: &pems.0,
+            private_key_sealed: &sealed,
             certificate_pem: &pems.1,
             created_at: now,
         },

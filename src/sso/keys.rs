@@ -4,7 +4,8 @@
 //! the server-wide files `saml_sp_key`/`saml_sp_cert` (`PROVISIOND_SAML_SP_KEY`/`_CERT`),
 //! then the server-wide pair in the database, generated (RSA-2048, self-signed) on first
 //! need. Generation is concurrency-safe across replicas: insert, and on a unique
-//! violation take the winner's pair.
+//! violation take the winner's pair. Stored private keys are sealed (`crate::secrets`,
+//! `Purpose::SpPrivateKey` with the row id) and opened here.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,6 +25,7 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::db::run_blocking;
 use crate::db::DbConn;
+use crate::secrets::{Purpose, SecretKeys};
 use crate::store::sp_keys::{self, NewSpKey, SpKeyRow, SERVER_SCOPE};
 
 /// A parsed SP key pair.
@@ -58,11 +60,11 @@ impl SpKeyPair {
         Ok(SpKeyPair { key, cert })
     }
 
-    fn from_row(row: &SpKeyRow) -> Result<SpKeyPair, SsoError> {
-        cached(
-            row.private_key_pem.as_bytes(),
-            row.certificate_pem.as_bytes(),
-        )
+    fn from_row(row: &SpKeyRow, secrets: &SecretKeys) -> Result<SpKeyPair, SsoError> {
+        let key_pem = secrets
+            .open(Purpose::SpPrivateKey, &row.id, &row.private_key_sealed)
+            .map_err(|e| SsoError::Key(e.to_string()))?;
+        cached(&key_pem, row.certificate_pem.as_bytes())
     }
 }
 
@@ -138,18 +140,19 @@ fn from_files(key: &Path, cert: &Path) -> Result<SpKeyPair, SsoError> {
 fn lookup(
     conn: &mut DbConn,
     config: &Config,
+    secrets: &SecretKeys,
     connection_id: Option<&str>,
 ) -> Result<Option<SpKeyPair>, SsoError> {
     if let Some(id) = connection_id {
         if let Some(row) = sp_keys::find_sp_key(conn, id)? {
-            return SpKeyPair::from_row(&row).map(Some);
+            return SpKeyPair::from_row(&row, secrets).map(Some);
         }
     }
     if let (Some(k), Some(c)) = (&config.saml_sp_key, &config.saml_sp_cert) {
         return from_files(k, c).map(Some);
     }
     match sp_keys::find_sp_key(conn, SERVER_SCOPE)? {
-        Some(row) => SpKeyPair::from_row(&row).map(Some),
+        Some(row) => SpKeyPair::from_row(&row, secrets).map(Some),
         None => Ok(None),
     }
 }
@@ -160,10 +163,10 @@ pub async fn sp_key_pair(
     app: &AppState,
     connection_id: Option<String>,
 ) -> Result<SpKeyPair, SsoError> {
-    let config = app.config.clone();
+    let (config, secrets) = (app.config.clone(), app.secrets.clone());
     let found = app
         .db
-        .read(move |conn| lookup(conn, &config, connection_id.as_deref()))
+        .read(move |conn| lookup(conn, &config, &secrets, connection_id.as_deref()))
         .await?;
     if let Some(pair) = found {
         return Ok(pair);
@@ -179,6 +182,10 @@ pub async fn ensure_server_key(app: &AppState) -> Result<SpKeyPair, SsoError> {
     })
     .await?;
     let id = app.ids.id();
+    let sealed = app
+        .secrets
+        .seal(Purpose::SpPrivateKey, &id, key_pem.as_bytes())
+        .map_err(|e| SsoError::Key(e.to_string()))?;
     let now = now.naive_utc();
     let row = app
         .db
@@ -189,12 +196,23 @@ pub async fn ensure_server_key(app: &AppState) -> Result<SpKeyPair, SsoError> {
                     id: &id,
                     scope: SERVER_SCOPE,
                     connection_id: None,
-                    private_key_pem: &key_pem,
+                    private_key_sealed: &sealed,
                     certificate_pem: &cert_pem,
                     created_at: now,
                 },
             )?)
         })
         .await?;
-    SpKeyPair::from_row(&row)
+    SpKeyPair::from_row(&row, &app.secrets)
+}
+
+/// Seals a PEM private key for the `sp_keys` row `row_id` (per-connection overrides).
+pub fn seal_private_key(
+    secrets: &SecretKeys,
+    row_id: &str,
+    key_pem: &str,
+) -> Result<String, SsoError> {
+    secrets
+        .seal(Purpose::SpPrivateKey, row_id, key_pem.as_bytes())
+        .map_err(|e| SsoError::Key(e.to_string()))
 }

@@ -1,5 +1,6 @@
 //! SP key pairs kept in the database: the server-wide pair (scope `server`) generated at
-//! first need when no key files are configured, and per-connection overrides.
+//! first need when no key files are configured, and per-connection overrides. The private
+//! key is stored sealed (`crate::secrets`); this file only moves the sealed text.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,7 +18,9 @@ pub struct SpKeyRow {
     pub id: String,
     pub scope: String,
     pub connection_id: Option<String>,
-    pub private_key_pem: String,
+    /// The PEM private key, sealed with `Purpose::SpPrivateKey` and this row's id.
+    #[diesel(column_name = private_key_pem)]
+    pub private_key_sealed: String,
     pub certificate_pem: String,
     pub created_at: NaiveDateTime,
 }
@@ -38,7 +41,9 @@ pub struct NewSpKey<'a> {
     pub id: &'a str,
     pub scope: &'a str,
     pub connection_id: Option<&'a str>,
-    pub private_key_pem: &'a str,
+    /// Sealed with `Purpose::SpPrivateKey` and `id` (see `crate::secrets`).
+    #[diesel(column_name = private_key_pem)]
+    pub private_key_sealed: &'a str,
     pub certificate_pem: &'a str,
     pub created_at: NaiveDateTime,
 }
@@ -69,4 +74,28 @@ pub fn insert_or_get_sp_key(conn: &mut DbConn, new: &NewSpKey<'_>) -> StoreResul
 
 pub fn delete_sp_key(conn: &mut DbConn, scope: &str) -> StoreResult<usize> {
     Ok(diesel::delete(sp_keys::table.filter(sp_keys::scope.eq(scope))).execute(conn)?)
+}
+
+/// `(id, stored private key)` of every row, for sealing and rotation.
+pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>> {
+    Ok(sp_keys::table
+        .select((sp_keys::id, sp_keys::private_key_pem))
+        .order(sp_keys::id.asc())
+        .load(conn)?)
+}
+
+/// Replaces a row's stored private key if it still is `old` (compare-and-set).
+pub fn replace_private_key(
+    conn: &mut DbConn,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        sp_keys::table
+            .filter(sp_keys::id.eq(id))
+            .filter(sp_keys::private_key_pem.eq(old)),
+    )
+    .set(sp_keys::private_key_pem.eq(new))
+    .execute(conn)?)
 }

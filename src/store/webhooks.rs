@@ -1,5 +1,7 @@
 //! Webhook endpoints, their delivery rows, and the lease that lets one worker among
-//! several replicas own an endpoint at a time.
+//! several replicas own an endpoint at a time. Signing secrets are stored sealed
+//! (`crate::secrets`, `Purpose::WebhookSecret` with the endpoint id); this file only
+//! moves the sealed text.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,8 +18,12 @@ pub struct Endpoint {
     pub description: String,
     pub organization_id: Option<String>,
     pub event_types: String,
-    pub secret: String,
-    pub previous_secret: Option<String>,
+    /// Sealed signing secret.
+    #[diesel(column_name = secret)]
+    pub secret_sealed: String,
+    /// Sealed signing secret being rotated out.
+    #[diesel(column_name = previous_secret)]
+    pub previous_secret_sealed: Option<String>,
     pub previous_secret_expires_at: Option<NaiveDateTime>,
     pub enabled: bool,
     pub cursor_seq: i64,
@@ -35,7 +41,9 @@ pub struct NewEndpoint<'a> {
     pub description: &'a str,
     pub organization_id: Option<&'a str>,
     pub event_types: &'a str,
-    pub secret: &'a str,
+    /// Sealed signing secret.
+    #[diesel(column_name = secret)]
+    pub secret_sealed: &'a str,
     pub enabled: bool,
     pub cursor_seq: i64,
     pub created_at: NaiveDateTime,
@@ -49,8 +57,10 @@ pub struct EndpointChanges {
     pub description: Option<String>,
     pub event_types: Option<String>,
     pub enabled: Option<bool>,
-    pub secret: Option<String>,
-    pub previous_secret: Option<Option<String>>,
+    #[diesel(column_name = secret)]
+    pub secret_sealed: Option<String>,
+    #[diesel(column_name = previous_secret)]
+    pub previous_secret_sealed: Option<Option<String>>,
     pub previous_secret_expires_at: Option<Option<NaiveDateTime>>,
     pub cursor_seq: Option<i64>,
     pub updated_at: Option<NaiveDateTime>,
@@ -292,4 +302,52 @@ pub fn requeue_delivery(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Stor
             webhook_deliveries::next_attempt_at.eq(now),
         ))
         .execute(conn)?)
+}
+
+/// `(endpoint id, stored secret)` of every endpoint, for sealing and rotation.
+pub fn list_secrets(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>> {
+    Ok(webhook_endpoints::table
+        .select((webhook_endpoints::id, webhook_endpoints::secret))
+        .order(webhook_endpoints::id.asc())
+        .load(conn)?)
+}
+
+/// `(endpoint id, stored previous secret)` of every endpoint that has one.
+pub fn list_previous_secrets(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>> {
+    let rows: Vec<(String, Option<String>)> = webhook_endpoints::table
+        .filter(webhook_endpoints::previous_secret.is_not_null())
+        .select((webhook_endpoints::id, webhook_endpoints::previous_secret))
+        .order(webhook_endpoints::id.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, s)| s.map(|s| (id, s)))
+        .collect())
+}
+
+/// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
+pub fn replace_secret(conn: &mut DbConn, id: &str, old: &str, new: &str) -> StoreResult<usize> {
+    Ok(diesel::update(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::id.eq(id))
+            .filter(webhook_endpoints::secret.eq(old)),
+    )
+    .set(webhook_endpoints::secret.eq(new))
+    .execute(conn)?)
+}
+
+/// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
+pub fn replace_previous_secret(
+    conn: &mut DbConn,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::id.eq(id))
+            .filter(webhook_endpoints::previous_secret.eq(old)),
+    )
+    .set(webhook_endpoints::previous_secret.eq(new))
+    .execute(conn)?)
 }

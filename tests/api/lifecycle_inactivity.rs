@@ -326,7 +326,7 @@ fn the_periodic_worker_applies_every_policy(backend: Backend) {
             let layer = provisiond::config::ConfigLayer {
                 database_url: Some(app.database_url.clone()),
                 db_pool_size: Some(2),
-                ..Default::default()
+                ..crate::support::shared_layer()
             };
             let config =
                 provisiond::config::Config::load(None, &Default::default(), layer).unwrap();

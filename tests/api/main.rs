@@ -31,6 +31,7 @@ mod scim_groups;
 mod scim_query;
 mod scim_support;
 mod scim_users;
+mod secrets;
 mod shutdown;
 mod sso_concurrency;
 mod sso_login;

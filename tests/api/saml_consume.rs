@@ -241,12 +241,13 @@ saml_db_tests! {
         let err = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap_err();
         assert_eq!(err.kind(), "decrypt", "{err:?}");
         let (key, cert) = (fixture("keys/sp-rsa.key"), fixture("keys/sp-rsa.crt"));
+        let key = provisiond::sso::keys::seal_private_key(&app.secrets, "k1", &key).unwrap();
         block_on(app.db.write(move |c| {
             insert_or_get_sp_key(c, &NewSpKey {
                 id: "k1",
                 scope: "conn_1",
                 connection_id: Some("conn_1"),
-                private_key_pem: &key,
+                private_key_sealed: &key,
                 certificate_pem: &cert,
                 created_at: at(11, 0).naive_utc(),
             })

@@ -94,6 +94,7 @@ impl TestDb {
             database_url: Some(self.url.clone()),
             public_url: Some(PUBLIC_URL.into()),
             db_pool_size: Some(4),
+            secret_key: crate::support::shared_layer().secret_key,
             ..layer
         };
         let config = Config::load(None, &Default::default(), layer).unwrap();

@@ -16,7 +16,7 @@ use crate::support::TestApp;
 
 /// Checks `Provisiond-Signature: t=…,v1=…[,v1=…]` against `secret` (HMAC-SHA256 over
 /// "<t>.<body>"), as a receiver would.
-fn signed_with(delivery: &Received, secret: &str) -> bool {
+pub fn signed_with(delivery: &Received, secret: &str) -> bool {
     let header = delivery.header("provisiond-signature").unwrap();
     let mut parts = header.split(',');
     let t = parts.next().unwrap().strip_prefix("t=").unwrap();
@@ -255,4 +255,150 @@ fn crash_mid_delivery_loses_no_event_postgres() {
     let db = crate::support::pg::TestDatabase::create(&server);
     crash_mid_delivery_loses_no_event(&db.url);
     db.drop_database();
+}
+
+// --- Outbound guard: webhooks cannot be aimed inward (issue 12, point 7) ---
+
+/// Waits (bounded) until the endpoint's delivery log has an attempted delivery.
+fn first_attempt(app: &TestApp, endpoint_id: &str) -> Value {
+    let path = format!("/admin/v1/webhooks/{endpoint_id}/deliveries");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let log = app.admin_get(&path)["data"].as_array().unwrap().clone();
+        if let Some(d) = log.iter().find(|d| d["attempts"].as_i64().unwrap() > 0) {
+            return d.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no attempt recorded: {log:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn internal_targets_are_refused_without_the_setting(backend: crate::support::Backend) {
+    let Some(app) = TestApp::builder(backend).outbound_allowed(vec![]).start() else {
+        return;
+    };
+    let receiver = Receiver::start(0);
+    let port = receiver.addr.port();
+    // IP literals are refused when the endpoint is registered, in every spelling.
+    for url in [
+        format!("http://127.0.0.1:{port}/hooks"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::ffff:169.254.169.254]/".to_owned(),
+        "http://[fd00:ec2::254]/".to_owned(),
+        "http://[::1]/".to_owned(),
+        "http://10.0.0.1/".to_owned(),
+        "http://192.168.1.1/".to_owned(),
+        "http://0.0.0.0/".to_owned(),
+    ] {
+        let res = app.admin_post("/admin/v1/webhooks", json!({ "url": url }));
+        assert_eq!(res.status(), 422, "{url}");
+    }
+    // A name is checked after it resolves: `localhost` is 127.0.0.1 (and ::1).
+    let endpoint = register(
+        &app,
+        json!({"url": format!("http://localhost:{port}/hooks")}),
+    );
+    app.create_org("acme");
+    let attempt = first_attempt(&app, endpoint["id"].as_str().unwrap());
+    assert_eq!(attempt["last_error"], "blocked_address", "{attempt}");
+    assert_eq!(attempt["last_status_code"], Value::Null);
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+}
+
+#[test]
+fn internal_targets_are_refused_without_the_setting_sqlite() {
+    internal_targets_are_refused_without_the_setting(crate::support::Backend::Sqlite);
+}
+
+#[test]
+fn internal_targets_are_refused_without_the_setting_postgres() {
+    internal_targets_are_refused_without_the_setting(crate::support::Backend::Postgres);
+}
+
+/// A receiver that answers every request `302 Found` to `location`, counting requests.
+fn redirecting_receiver(
+    location: String,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::downgrade(&hits);
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        // Ends by itself once the test drops its counter.
+        while let Some(hits) = counter.upgrade() {
+            match listener.accept() {
+                Ok((mut stream, _)) => {
+                    stream.set_nonblocking(false).unwrap();
+                    stream
+                        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                        .unwrap();
+                    let mut buf = [0u8; 65536];
+                    let _ = stream.read(&mut buf);
+                    hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let _ = write!(stream, "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
+        }
+    });
+    (addr, hits)
+}
+
+mod outbound {
+    use super::*;
+
+    backend_tests! {
+        fn redirects_are_not_followed(app) {
+            let target = Receiver::start(0);
+            let (addr, hits) = redirecting_receiver(target.url());
+            let endpoint = register(&app, json!({"url": format!("http://{addr}/hooks")}));
+            app.create_org("acme");
+            let attempt = first_attempt(&app, endpoint["id"].as_str().unwrap());
+            assert_eq!(attempt["last_status_code"], 302);
+            assert_eq!(attempt["last_error"], "http_status");
+            assert_eq!(attempt["status"], "pending", "a redirect is retried, not a success");
+            assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+            assert!(target.received().is_empty(), "the redirect target was never called");
+        }
+
+        fn events_and_the_delivery_log_carry_no_url_credentials(app) {
+            // A port nobody listens on: the delivery fails to connect.
+            let port = crate::support::process::free_port();
+            let url = format!("http://hookuser:s3cretpass@127.0.0.1:{port}/in?token=t0kenvalue#frag");
+            let endpoint = register(&app, json!({ "url": url }));
+            let id = endpoint["id"].as_str().unwrap();
+            app.create_org("acme");
+            let attempt = first_attempt(&app, id);
+            assert_eq!(attempt["last_error"], "connect_failed", "{attempt}");
+
+            let created = app
+                .events()
+                .into_iter()
+                .find(|e| e["type"] == "webhook_endpoint.created")
+                .unwrap();
+            assert_eq!(
+                created["data"]["webhook_endpoint"]["url"],
+                format!("http://127.0.0.1:{port}/in")
+            );
+            let log = app.admin_get(&format!("/admin/v1/webhooks/{id}/deliveries")).to_string();
+            let events = serde_json::to_string(&app.events()).unwrap();
+            let audit = app.admin_get("/admin/v1/audit-entries?limit=1000").to_string();
+            for (what, text) in [("delivery log", &log), ("events", &events), ("audit", &audit)] {
+                for secret in ["s3cretpass", "hookuser", "t0kenvalue", "frag"] {
+                    assert!(!text.contains(secret), "{what} carries `{secret}`");
+                }
+            }
+        }
+    }
 }

@@ -23,6 +23,24 @@ use serde_json::Value;
 
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef";
 
+/// The key that encrypts stored secrets in tests (base64 of 32 bytes). Every state built
+/// on one test database uses it, so replicas share it as production replicas must.
+pub const SECRET_KEY: &str = "cHJvdmlzaW9uZC10ZXN0LXNlY3JldC1rZXktMzJieXQ=";
+
+/// The outbound ranges tests allow: their receivers listen on 127.0.0.1. Without it the
+/// delivery worker refuses loopback like any other internal address.
+pub const TEST_OUTBOUND_CIDRS: &str = "127.0.0.0/8";
+
+/// The test settings every in-process state shares: the secret key and the loopback
+/// receivers (see [`SECRET_KEY`], [`TEST_OUTBOUND_CIDRS`]).
+pub fn shared_layer() -> ConfigLayer {
+    ConfigLayer {
+        secret_key: Some(provisiond::config::SecretText::new(SECRET_KEY)),
+        outbound_allowed_cidrs: Some(vec![TEST_OUTBOUND_CIDRS.into()]),
+        ..ConfigLayer::default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -68,6 +86,7 @@ pub struct TestAppBuilder {
     clock: Option<Arc<dyn Clock>>,
     /// Extra settings applied last (see [`TestAppBuilder::settings`]).
     settings: Option<Box<dyn FnOnce(&mut ConfigLayer)>>,
+    outbound_allowed: Option<Vec<String>>,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -124,6 +143,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Replaces the allowed outbound ranges (`vec![]`: public addresses only, as in
+    /// production without the setting).
+    pub fn outbound_allowed(mut self, cidrs: Vec<String>) -> Self {
+        self.outbound_allowed = Some(cidrs);
+        self
+    }
+
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = Some(n);
         self
@@ -159,7 +185,10 @@ impl TestAppBuilder {
             db_pool_size: Some(8),
             max_body_bytes: self.max_body_bytes,
             shutdown_timeout_secs: Some(1),
-            ..ConfigLayer::default()
+            outbound_allowed_cidrs: self
+                .outbound_allowed
+                .or(shared_layer().outbound_allowed_cidrs),
+            ..shared_layer()
         };
         let mut layer = layer;
         Self::webhook_timing(&mut layer);
@@ -204,6 +233,7 @@ impl TestApp {
             max_body_bytes: None,
             clock: None,
             settings: None,
+            outbound_allowed: None,
         }
     }
 

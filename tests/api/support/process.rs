@@ -15,13 +15,23 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A `provisiond` command with a clean environment pointing at `database_url`.
+/// A `provisiond` command with a clean environment pointing at `database_url`, allowed
+/// to deliver to receivers on 127.0.0.1. On PostgreSQL it gets the test secret key; on
+/// SQLite none, so the binary generates its key file next to the database as a first
+/// `cargo run` does.
 pub fn command(database_url: &str) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
-        .env("PROVISIOND_LOG_LEVEL", "warn");
+        .env("PROVISIOND_LOG_LEVEL", "warn")
+        .env(
+            "PROVISIOND_OUTBOUND_ALLOWED_CIDRS",
+            super::TEST_OUTBOUND_CIDRS,
+        );
+    if database_url.starts_with("postgres") {
+        cmd.env("PROVISIOND_SECRET_KEY", super::SECRET_KEY);
+    }
     cmd
 }
 
