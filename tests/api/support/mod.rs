@@ -66,6 +66,7 @@ pub struct TestAppBuilder {
     dns: Option<Arc<dyn TxtResolver>>,
     max_body_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
+    public_url: Option<String>,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -121,6 +122,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Sets `public_url` (the server still listens on plain HTTP on 127.0.0.1; an
+    /// `https://` URL makes it emit what it would behind a TLS proxy, e.g. secure cookies).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_owned());
+        self
+    }
+
     /// Starts the app, or returns `None` when the backend is not available (PostgreSQL
     /// without `PROVISIOND_TEST_DATABASE_URL`).
     pub fn start(self) -> Option<TestApp> {
@@ -150,6 +158,7 @@ impl TestAppBuilder {
             workers: Some(2),
             db_pool_size: Some(8),
             max_body_bytes: self.max_body_bytes,
+            public_url: self.public_url,
             shutdown_timeout_secs: Some(1),
             ..ConfigLayer::default()
         };
@@ -192,6 +201,7 @@ impl TestApp {
             dns: None,
             max_body_bytes: None,
             clock: None,
+            public_url: None,
         }
     }
 
