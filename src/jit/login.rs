@@ -14,17 +14,17 @@
 //!    organization.
 //!
 //! Deprovisioning wins: a suspended or deprovisioned record is refused, never re-created
-//! or re-activated.
-//!
-//! A user has at most one NameID per connection (a unique index backs it): a NameID is
-//! never linked — freshly, or taken over from a deprovisioned record — to a user who holds
-//! another NameID of that connection. That would let whoever controls the other IdP account
-//! (say, one whose email attribute its owner can edit) sign in as that user.
-//!
-//! Profile sync writes an email only on a domain verified for the organization (or the
-//! invitee's own address): the app and step 3 trust that email. Two first logins of one person racing each other (or a SCIM create)
+//! or re-activated. Two first logins of one person racing each other (or a SCIM create)
 //! meet on the unique indexes; the loser gets [`JitError::Race`] and its caller retries
 //! the whole transaction, which then links to the winner's record.
+//!
+//! A user has at most one NameID per connection (a unique index backs it): a NameID is
+//! never linked — freshly, or taken over from a deprovisioned record — to a user who
+//! holds another NameID of that connection. That would let whoever controls the other IdP
+//! account (say, one whose email attribute its holder can edit) sign in as that user.
+//!
+//! Profile sync writes an email only on a domain verified for the organization (or the
+//! invitee's own address): the app and step 3 trust that email.
 
 use std::collections::BTreeMap;
 
@@ -464,8 +464,8 @@ fn returning(
 /// the fields that changed. The email is synced only for users whose email JIT owns (JIT
 /// and invitees; a SCIM directory keeps its own multi-valued emails), and only to an
 /// address on a domain verified for the organization (`domain_verified`) or to the one the
-/// user already has (an invitee's own address, which an admin vouched for, in another
-/// case): an IdP-side attribute must not give a user an address the organization does
+/// user already has (an invitee's own address, which an admin vouched for, may be on any
+/// domain): an IdP-side attribute must not give a user an address the organization does
 /// not own, which the app and the email step of linking would then trust.
 fn sync_profile(
     conn: &mut DbConn,
