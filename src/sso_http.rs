@@ -5,6 +5,9 @@
 //! The browser-facing endpoints answer people: failures are an HTML page (or, for a
 //! verified login the policy refused, a redirect to the app with `error`); the token
 //! endpoint answers the app's backend in JSON.
+//!
+//! `/sso/authorize` sets the browser binding cookie and the ACS reads it back
+//! (`sso::binding`: name and flags follow the public URL's scheme).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
@@ -16,8 +19,10 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::observe::RequestId;
 use crate::sso::authorize::{authorize as start_login, AuthorizeParams};
+use crate::sso::binding::CookiePolicy;
 use crate::sso::codes::{exchange, ExchangeError};
 use crate::sso::error_page::{advice, html, public_reason};
+use crate::sso::login::PENDING_REQUEST_TTL;
 use crate::sso::{acs, connections, SsoError};
 
 /// Mounts the public SSO routes (no admin auth: browsers, IdPs and apps call them).
@@ -43,6 +48,14 @@ fn render(
 
 fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}
+
+/// The browser binding value the request's cookies carry, if any (every `Cookie` header).
+fn browser_binding(req: &HttpRequest, policy: CookiePolicy) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| policy.read(v))
 }
 
 /// `GET /sso/saml/metadata/{connection}`: SAML Metadata §2.4.4 SPSSODescriptor.
@@ -75,10 +88,16 @@ async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
                 )
             }
         };
-    match start_login(&app, params).await {
+    let policy = CookiePolicy::for_public_url(&app.config.public_url);
+    let existing = browser_binding(&req, policy);
+    match start_login(&app, params, existing).await {
         Ok(start) => HttpResponse::Found()
             .insert_header((header::LOCATION, start.redirect_url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((
+                header::SET_COOKIE,
+                policy.set_cookie(&start.browser_binding, PENDING_REQUEST_TTL.num_seconds()),
+            ))
             .finish(),
         Err(e) => {
             let (status, message) = match &e {
@@ -134,11 +153,13 @@ async fn acs_post(
             rid.as_deref(),
         );
     };
+    let binding = browser_binding(&req, CookiePolicy::for_public_url(&app.config.public_url));
     match acs::consume(
         &app,
         &connection,
         &saml_response,
         relay_state,
+        binding,
         rid.as_deref(),
     )
     .await

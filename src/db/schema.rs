@@ -282,6 +282,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         consumed_at -> Nullable<Timestamp>,
+        browser_binding_hash -> Nullable<Text>,
     }
 }
 

@@ -17,6 +17,14 @@
 //! or re-activated. Two first logins of one person racing each other (or a SCIM create)
 //! meet on the unique indexes; the loser gets [`JitError::Race`] and its caller retries
 //! the whole transaction, which then links to the winner's record.
+//!
+//! A user has at most one NameID per connection (a unique index backs it): a NameID is
+//! never linked — freshly, or taken over from a deprovisioned record — to a user who
+//! holds another NameID of that connection. That would let whoever controls the other IdP
+//! account (say, one whose email attribute its holder can edit) sign in as that user.
+//!
+//! Profile sync writes an email only on a domain verified for the organization (or the
+//! invitee's own address): the app and step 3 trust that email.
 
 use std::collections::BTreeMap;
 
@@ -172,16 +180,18 @@ pub fn login(
     if let Some(i) = &identity {
         if i.user_id != user.id {
             // A stale link to a deprovisioned record: the live record of the same person
-            // (SCIM re-created them) takes it over.
+            // (SCIM re-created them) takes it over — unless that record already has its own
+            // NameID here, the same check a fresh link gets.
+            refuse_second_name_id(conn, req, &user.id)?;
             identities::move_identity(conn, &i.id, &user.id)?;
         }
     } else if keyed {
         attach_name_id(conn, ctx, &org, req, &user.id)?;
     }
     if user.state == "invited" {
-        return accept_invitation(conn, ctx, org, req, user);
+        return accept_invitation(conn, ctx, org, req, user, domain_verified);
     }
-    returning(conn, ctx, org, req, user, linked_by)
+    returning(conn, ctx, org, req, user, linked_by, domain_verified)
 }
 
 /// Steps 1–3 of the linking order. `None`: nobody holds this person in the organization.
@@ -245,8 +255,26 @@ fn find_user(
     Ok(None)
 }
 
+/// Refuses when `user_id` already has a NameID on this connection other than the
+/// login's (a different IdP account claiming the same person: refused, not merged).
+/// `Ok(true)`: it has this very NameID.
+fn refuse_second_name_id(
+    conn: &mut DbConn,
+    req: &LoginRequest<'_>,
+    user_id: &str,
+) -> Result<bool, JitError> {
+    match users_store::find_source_identity(conn, req.connection_id, user_id)? {
+        Some((_, other)) if other != req.name_id => Err(Refusal::IdentityConflict(
+            "the user is already linked to a different account of this identity provider",
+        )
+        .into()),
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
+}
+
 /// Links the NameID to `user_id`, unless the user already has another NameID on this
-/// connection (a different IdP account claiming the same email: refused, not merged).
+/// connection (see [`refuse_second_name_id`]).
 fn attach_name_id(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
@@ -254,13 +282,7 @@ fn attach_name_id(
     req: &LoginRequest<'_>,
     user_id: &str,
 ) -> Result<(), JitError> {
-    if let Some((_, other)) = users_store::find_source_identity(conn, req.connection_id, user_id)? {
-        if other != req.name_id {
-            return Err(Refusal::IdentityConflict(
-                "the user is already linked to a different account of this identity provider",
-            )
-            .into());
-        }
+    if refuse_second_name_id(conn, req, user_id)? {
         return Ok(());
     }
     let id = ctx.ids.id();
@@ -358,6 +380,7 @@ fn accept_invitation(
     org: Organization,
     req: &LoginRequest<'_>,
     user: UserRow,
+    domain_verified: bool,
 ) -> Result<LoginOutcome, JitError> {
     let now = ctx.now.naive_utc();
     let inv = invitations::invitation_of_user(conn, &user.id)?.ok_or(Refusal::InvitationExpired)?;
@@ -383,7 +406,7 @@ fn accept_invitation(
     // Read back: the activation changed state and version.
     let user = identities::find_user_any_state(conn, &org.id, &user.id)?
         .ok_or_else(|| StoreError::Corrupt(format!("user {} vanished", user.id)))?;
-    sync_profile(conn, ctx, &org, req, &user)?;
+    sync_profile(conn, ctx, &org, req, &user, domain_verified)?;
     let role = match &inv.role_id {
         Some(role_id) => find_role(conn, &org.id, role_id)?,
         None => None,
@@ -424,9 +447,10 @@ fn returning(
     req: &LoginRequest<'_>,
     user: UserRow,
     linked_by: &'static str,
+    domain_verified: bool,
 ) -> Result<LoginOutcome, JitError> {
     if org.sync_attributes_on_login {
-        sync_profile(conn, ctx, &org, req, &user)?;
+        sync_profile(conn, ctx, &org, req, &user, domain_verified)?;
     }
     // Every login re-derives the login-managed roles, so clearing a mapping or making a
     // role privileged takes effect at the next login.
@@ -438,16 +462,30 @@ fn returning(
 
 /// Writes the assertion's profile fields into the user; a `user.updated` event lists
 /// the fields that changed. The email is synced only for users whose email JIT owns (JIT
-/// and invitees); a SCIM directory keeps its own multi-valued emails.
+/// and invitees; a SCIM directory keeps its own multi-valued emails), and only to an
+/// address on a domain verified for the organization (`domain_verified`) or to the one the
+/// user already has (an invitee's own address, which an admin vouched for, may be on any
+/// domain): an IdP-side attribute must not give a user an address the organization does
+/// not own, which the app and the email step of linking would then trust.
 fn sync_profile(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
     org: &Organization,
     req: &LoginRequest<'_>,
     user: &UserRow,
+    domain_verified: bool,
 ) -> Result<(), JitError> {
     let owns_email = matches!(user.provisioned_by.as_str(), "jit" | "invite");
-    let Some((p, changed)) = profile::sync(user, req.profile, owns_email) else {
+    let own_address = user.email_lower.as_deref() == Some(req.profile.email_lower.as_str());
+    let may_set_email = domain_verified || own_address;
+    if owns_email && !may_set_email {
+        tracing::warn!(
+            org.id = %org.id,
+            user.id = %user.id,
+            "login email not synced: its domain is not verified for the organization"
+        );
+    }
+    let Some((p, changed)) = profile::sync(user, req.profile, owns_email && may_set_email) else {
         return Ok(());
     };
     let now = ctx.now.naive_utc();

@@ -7,11 +7,19 @@
 //! connection's default for IdP-initiated logins, checked against the allow-list again
 //! here. A Response that fails verification ends on provisiond's own error page: nothing
 //! in it can be trusted, not even which request it claims to answer.
+//!
+//! Login CSRF: a Response that answers an AuthnRequest completes only in the browser that
+//! started that request (its binding cookie, [`super::binding`]); otherwise it ends on
+//! provisiond's page with reason `browser_mismatch`, whether or not the connection allows
+//! IdP-initiated logins — a solicited Response is never downgraded to an unsolicited one.
+//! Unsolicited (IdP-initiated) Responses carry no request to bind; when the connection
+//! allows them they complete in any browser, and the app learns it from `initiated_by`.
 
 use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::{json, Value};
 
+use super::binding;
 use super::codes::issue_code;
 use super::login::{validate_and_consume, ConnectionInfo};
 use super::redirects::{is_allowed, with_params};
@@ -82,14 +90,18 @@ impl AcsFailure {
 struct Target {
     redirect_uri: String,
     state: Option<String>,
+    /// `sp` (answers an AuthnRequest this browser started) or `idp` (unsolicited).
+    initiated_by: &'static str,
 }
 
-/// Runs the whole ACS for one POSTed `SAMLResponse`.
+/// Runs the whole ACS for one POSTed `SAMLResponse`; `browser_binding` is the value of
+/// the posting browser's binding cookie, if it sent one.
 pub async fn consume(
     app: &AppState,
     connection_id: &str,
     saml_response: &str,
     relay_state: Option<String>,
+    browser_binding: Option<String>,
     request_id: Option<&str>,
 ) -> Result<AcsSuccess, AcsFailure> {
     let now = app.now();
@@ -113,6 +125,24 @@ pub async fn consume(
             return Err(failure);
         }
     };
+    if let Some(req) = &info.authn_request {
+        if !binding::matches(
+            req.browser_binding_hash.as_deref(),
+            browser_binding.as_deref(),
+        ) {
+            // Verified, but started in another browser (or the cookie expired): never sent
+            // to the app, which would sign this browser in as whoever the IdP asserted.
+            let failure = AcsFailure {
+                reason: "browser_mismatch",
+                message: "This sign-in was started in another browser, or took too long.".into(),
+                app_redirect: None,
+                internal: false,
+            };
+            app.metrics.sso_failure(failure.reason);
+            let extra = json!({ "cookie_present": browser_binding.is_some() });
+            return Err(refused(app, &info, failure, extra).await);
+        }
+    }
     let target = target(app, &info, relay_state).await;
     let fail = |reason: &'static str, message: String, target: &Option<Target>| AcsFailure {
         reason,
@@ -183,15 +213,16 @@ async fn target(
     info: &ConnectionInfo,
     relay_state: Option<String>,
 ) -> Result<Target, &'static str> {
-    let (uri, state) = match &info.authn_request {
-        Some(req) => (req.redirect_uri.clone(), req.relay_state.clone()),
-        None => (info.default_redirect_uri.clone(), relay_state),
+    let (uri, state, initiated_by) = match &info.authn_request {
+        Some(req) => (req.redirect_uri.clone(), req.relay_state.clone(), "sp"),
+        None => (info.default_redirect_uri.clone(), relay_state, "idp"),
     };
     let uri = uri.ok_or("no_redirect_uri")?;
     match is_allowed(app, &uri).await {
         Ok(true) => Ok(Target {
             redirect_uri: uri,
             state,
+            initiated_by,
         }),
         Ok(false) => Err("redirect_uri_not_allowed"),
         Err(e) => {
@@ -218,6 +249,8 @@ async fn provision(
         "session_expires_at": assertion.session_not_on_or_after,
         "groups": profile.groups,
         "attributes": { "mapped": mapped_view(profile), "raw": assertion.attributes },
+        "initiated_by": target.initiated_by,
+        "state": target.state,
     });
     let mut attempt = 0;
     loop {

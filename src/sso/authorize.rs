@@ -1,8 +1,10 @@
 //! `GET /sso/authorize`: which connection a login starts on (by organization, verified
 //! email domain, or connection id), the redirect-URI allow-list check, then a pending
-//! AuthnRequest and the IdP redirect (see [`super::login::start_authn_request`]).
+//! AuthnRequest bound to the browser (see [`super::binding`]) and the IdP redirect (see
+//! [`super::login::start_authn_request`]).
 
-use super::login::{start_authn_request, AuthnStart};
+use super::binding::{binding_hash, is_well_formed, VALUE_BYTES};
+use super::login::start_authn_request;
 use super::redirects::is_allowed;
 use super::SsoError;
 use crate::app::AppState;
@@ -21,8 +23,22 @@ pub struct AuthorizeParams {
     pub state: Option<String>,
 }
 
-/// Starts an SP-initiated login; returns where to send the browser.
-pub async fn authorize(app: &AppState, p: AuthorizeParams) -> Result<AuthnStart, SsoError> {
+/// A started login: where to send the browser, and the binding value its cookie carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginStart {
+    pub redirect_url: String,
+    pub browser_binding: String,
+}
+
+/// Starts an SP-initiated login; returns where to send the browser. `browser_binding` is
+/// the value of the browser's binding cookie, if it sent a well-formed one: it is kept, so
+/// logins started in several tabs of one browser all complete; otherwise a fresh value is
+/// drawn. Either way the request stores only its hash.
+pub async fn authorize(
+    app: &AppState,
+    p: AuthorizeParams,
+    browser_binding: Option<String>,
+) -> Result<LoginStart, SsoError> {
     let redirect_uri = p
         .redirect_uri
         .clone()
@@ -35,7 +51,21 @@ pub async fn authorize(app: &AppState, p: AuthorizeParams) -> Result<AuthnStart,
         ));
     }
     let connection_id = resolve_connection(app, &p).await?;
-    start_authn_request(app, &connection_id, p.state, Some(redirect_uri)).await
+    let binding = browser_binding
+        .filter(|v| is_well_formed(v))
+        .unwrap_or_else(|| app.ids.secret(VALUE_BYTES));
+    let start = start_authn_request(
+        app,
+        &connection_id,
+        p.state,
+        Some(redirect_uri),
+        Some(binding_hash(&binding)),
+    )
+    .await?;
+    Ok(LoginStart {
+        redirect_url: start.redirect_url,
+        browser_binding: binding,
+    })
 }
 
 /// Exactly one of `organization`, `domain`, `connection` selects the connection; an

@@ -122,5 +122,10 @@ fn profile_json(conn: &mut DbConn, row: &sso_codes::SsoCode) -> Result<Value, Ex
         "session_index": payload["session_index"],
         "session_expires_at": payload["session_expires_at"],
         "is_new_user": payload["is_new_user"],
+        // How the login started (`sp`: this app's `/sso/authorize`, bound to the browser;
+        // `idp`: unsolicited) and the `state` it carried (for `idp`, the IdP's RelayState,
+        // which nobody vouches for). Codes issued before these fields existed say null.
+        "initiated_by": payload["initiated_by"],
+        "state": payload["state"],
     }))
 }

@@ -43,6 +43,8 @@ pub struct RequestInfo {
     pub id: String,
     pub relay_state: Option<String>,
     pub redirect_uri: Option<String>,
+    /// The hash of the browser binding the request was started with (checked by the ACS).
+    pub browser_binding_hash: Option<String>,
 }
 
 /// What the ACS needs about the connection a Response was accepted for.
@@ -103,12 +105,14 @@ async fn purge_expired(app: &AppState, now: DateTime<Utc>) {
 /// Starts an SP-initiated login: stores a pending request (single use, expiring after
 /// [`PENDING_REQUEST_TTL`]) and returns the IdP redirect URL (signed when the connection
 /// signs its requests). `redirect_uri` is kept for the ACS; check it against the allowed
-/// list before calling.
+/// list before calling. `browser_binding_hash` ties the request to the browser that
+/// started it (see [`super::binding`]).
 pub async fn start_authn_request(
     app: &AppState,
     connection_id: &str,
     relay_state: Option<String>,
     redirect_uri: Option<String>,
+    browser_binding_hash: Option<String>,
 ) -> Result<AuthnStart, SsoError> {
     if relay_state
         .as_ref()
@@ -168,6 +172,7 @@ pub async fn start_authn_request(
                     redirect_uri: redirect_uri.as_deref(),
                     created_at: now.naive_utc(),
                     expires_at: (now + PENDING_REQUEST_TTL).naive_utc(),
+                    browser_binding_hash: browser_binding_hash.as_deref(),
                 },
             )?;
             Ok::<_, SsoError>(())
@@ -283,6 +288,7 @@ pub async fn validate_and_consume(
             id: p.id,
             relay_state: p.relay_state,
             redirect_uri: p.redirect_uri,
+            browser_binding_hash: p.browser_binding_hash,
         }),
     };
     Ok((assertion, info))

@@ -11,6 +11,7 @@
 
 pub mod acs;
 pub mod authorize;
+pub mod binding;
 pub mod codes;
 pub mod connections;
 pub mod error_page;

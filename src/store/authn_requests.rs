@@ -1,4 +1,5 @@
-//! Pending AuthnRequests: single use and expiring, for the InResponseTo check.
+//! Pending AuthnRequests: single use and expiring, for the InResponseTo check, each bound
+//! to the browser that started it (the hash of its binding cookie).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -17,6 +18,9 @@ pub struct PendingAuthnRequest {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub consumed_at: Option<NaiveDateTime>,
+    /// SHA-256 (hex) of the browser binding cookie set by `/sso/authorize`; `None` for
+    /// requests started without one (the ACS refuses to complete those).
+    pub browser_binding_hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -28,6 +32,7 @@ pub struct NewAuthnRequest<'a> {
     pub redirect_uri: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    pub browser_binding_hash: Option<&'a str>,
 }
 
 pub fn insert_authn_request(conn: &mut DbConn, new: &NewAuthnRequest<'_>) -> StoreResult<()> {

@@ -181,7 +181,7 @@ saml_db_tests! {
         let app = db.replica();
         insert_okta_connection(&app, "acme", "conn_1", false);
         let start = block_on(start_authn_request(
-            &app, "conn_1", Some("state-1".into()), Some("https://app.example.com/cb".into()),
+            &app, "conn_1", Some("state-1".into()), Some("https://app.example.com/cb".into()), None,
         )).unwrap();
         assert!(start.redirect_url.starts_with("https://idp.example.com/sso?SAMLRequest="), "{}", start.redirect_url);
         assert!(start.redirect_url.contains("&RelayState=state-1"));
@@ -202,7 +202,7 @@ saml_db_tests! {
             Ok::<_, StoreError>((first, second))
         })).unwrap();
         assert!(first && !second);
-        let err = block_on(start_authn_request(&app, "conn_1", Some("x".repeat(2000)), None)).unwrap_err();
+        let err = block_on(start_authn_request(&app, "conn_1", Some("x".repeat(2000)), None, None)).unwrap_err();
         assert!(matches!(err, SsoError::Invalid { .. }), "{err:?}");
     }
 
@@ -217,7 +217,7 @@ saml_db_tests! {
                 ..Default::default()
             })
         })).unwrap();
-        let start = block_on(start_authn_request(&app, "conn_1", Some("s".into()), None)).unwrap();
+        let start = block_on(start_authn_request(&app, "conn_1", Some("s".into()), None, None)).unwrap();
         let query = start.redirect_url.split_once('?').unwrap().1;
         let (signed, sig) = query.split_once("&Signature=").unwrap();
         assert!(signed.contains("&SigAlg="));

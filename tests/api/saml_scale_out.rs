@@ -110,9 +110,13 @@ fn two_processes_accept_each_login_once(url: &str) {
         c["sp_entity_id"].as_str().unwrap(),
     );
     let acs_path = format!("/sso/saml/acs/{}", c["id"].as_str().unwrap());
+    // The browser's binding cookie from `/sso/authorize` (set by one replica, checked by
+    // the other: the binding lives in the shared database).
+    let cookie = std::sync::Mutex::new(String::new());
     let post = |server: &ServerProcess, b64: &str| {
         client
             .post(server.url(&acs_path))
+            .header("cookie", cookie.lock().unwrap().as_str())
             .form(&[("SAMLResponse", b64)])
             .send()
             .unwrap()
@@ -135,6 +139,8 @@ fn two_processes_accept_each_login_once(url: &str) {
         .send()
         .unwrap();
     assert_eq!(res.status(), 302);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    *cookie.lock().unwrap() = set_cookie.split(';').next().unwrap().to_owned();
     let request_id = request_id_of(res.headers()["location"].to_str().unwrap());
     let sp_initiated = Login::new("nid-al", "al@acme.example")
         .answering(&request_id)

@@ -203,6 +203,7 @@ pub fn insert_pending(app: &AppState, connection: &str, id: &str, expires_at: Da
                 redirect_uri: Some("https://app.example.com/cb"),
                 created_at: at(12, 0).naive_utc(),
                 expires_at: expires_at.naive_utc(),
+                browser_binding_hash: None,
             },
         )
     }))

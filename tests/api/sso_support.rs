@@ -1,6 +1,13 @@
 //! Helpers for the login-flow tests: an organization set up through the admin API the
 //! way an admin would (verified domain, SAML connection pinned to the test IdP, an app
 //! key, an allowed redirect URI), and the browser's and the app's side of a login.
+//!
+//! Each `Sso` handle is one browser: it keeps the cookies `/sso/authorize` sets (a small
+//! jar: name=value, dropped on `Max-Age=0`) and sends them to the ACS, as a browser does
+//! on the IdP's POST when the cookie's flags allow it. [`Sso::other_browser`] is a second
+//! browser on the same organization, with an empty jar.
+
+use std::sync::Mutex;
 
 use reqwest::blocking::{Client, Response};
 use reqwest::redirect::Policy;
@@ -22,6 +29,7 @@ pub struct Sso<'a> {
     pub sp_entity_id: String,
     pub app_key: String,
     browser: Client,
+    jar: Mutex<Vec<(String, String)>>,
 }
 
 /// Creates organization `slug` with `org_settings` (JIT settings), the verified domain
@@ -94,6 +102,7 @@ pub fn setup<'a>(
         sp_entity_id: c["sp_entity_id"].as_str().unwrap().to_owned(),
         app_key: key["key"].as_str().unwrap().to_owned(),
         browser: browser(),
+        jar: Mutex::new(Vec::new()),
     }
 }
 
@@ -152,7 +161,48 @@ impl Acs {
     }
 }
 
-impl Sso<'_> {
+impl<'a> Sso<'a> {
+    /// Another browser on the same organization and connection, without cookies.
+    pub fn other_browser(&self) -> Sso<'a> {
+        Sso {
+            app: self.app,
+            slug: self.slug.clone(),
+            org_id: self.org_id.clone(),
+            domain: self.domain.clone(),
+            connection_id: self.connection_id.clone(),
+            acs_url: self.acs_url.clone(),
+            sp_entity_id: self.sp_entity_id.clone(),
+            app_key: self.app_key.clone(),
+            browser: browser(),
+            jar: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The cookies this browser holds, as a `Cookie` header value.
+    pub fn cookie_header(&self) -> String {
+        self.jar
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Stores the `Set-Cookie` headers of `res` in the jar.
+    fn keep_cookies(&self, res: &Response) {
+        let mut jar = self.jar.lock().unwrap();
+        for h in res.headers().get_all("set-cookie") {
+            let line = h.to_str().unwrap();
+            let (pair, attrs) = line.split_once(';').unwrap_or((line, ""));
+            let (name, value) = pair.trim().split_once('=').unwrap();
+            jar.retain(|(n, _)| n != name);
+            if !attrs.to_ascii_lowercase().contains("max-age=0") {
+                jar.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+
     pub fn email(&self, local: &str) -> String {
         format!("{local}@{}", self.domain)
     }
@@ -175,32 +225,39 @@ impl Sso<'_> {
         if let Some(r) = relay_state {
             form.push(("RelayState", r.to_owned()));
         }
-        let res = self
-            .browser
-            .post(
-                self.app
-                    .url(&format!("/sso/saml/acs/{}", self.connection_id)),
-            )
-            .form(&form)
-            .send()
-            .unwrap();
-        read_acs(res)
+        let mut req = self.browser.post(
+            self.app
+                .url(&format!("/sso/saml/acs/{}", self.connection_id)),
+        );
+        if !self.jar.lock().unwrap().is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        read_acs(req.form(&form).send().unwrap())
     }
 
-    /// `GET /sso/authorize` for this organization; returns the IdP redirect URL.
+    /// `GET /sso/authorize` for this organization in this browser (its cookies sent and
+    /// kept); returns the IdP redirect URL.
     pub fn authorize(&self, state: &str) -> String {
-        let res = self
-            .browser
-            .get(self.app.url("/sso/authorize"))
-            .query(&[
-                ("organization", self.slug.as_str()),
-                ("redirect_uri", REDIRECT_URI),
-                ("state", state),
-            ])
-            .send()
-            .unwrap();
+        self.authorize_response(state).headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `GET /sso/authorize` as [`Sso::authorize`], returning the whole 302.
+    pub fn authorize_response(&self, state: &str) -> Response {
+        let mut req = self.browser.get(self.app.url("/sso/authorize")).query(&[
+            ("organization", self.slug.as_str()),
+            ("redirect_uri", REDIRECT_URI),
+            ("state", state),
+        ]);
+        if !self.jar.lock().unwrap().is_empty() {
+            req = req.header("cookie", self.cookie_header());
+        }
+        let res = req.send().unwrap();
         assert_eq!(res.status(), 302, "{}", res.text().unwrap());
-        res.headers()["location"].to_str().unwrap().to_owned()
+        self.keep_cookies(&res);
+        res
     }
 
     /// Exchanges a code with the app key.

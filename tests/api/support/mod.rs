@@ -87,6 +87,7 @@ pub struct TestAppBuilder {
     /// Extra settings applied last (see [`TestAppBuilder::settings`]).
     settings: Option<Box<dyn FnOnce(&mut ConfigLayer)>>,
     outbound_allowed: Option<Vec<String>>,
+    public_url: Option<String>,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -155,6 +156,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Sets `public_url` (the server still listens on plain HTTP on 127.0.0.1; an
+    /// `https://` URL makes it emit what it would behind a TLS proxy, e.g. secure cookies).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_owned());
+        self
+    }
+
     /// Starts the app, or returns `None` when the backend is not available (PostgreSQL
     /// without `PROVISIOND_TEST_DATABASE_URL`).
     pub fn start(self) -> Option<TestApp> {
@@ -184,6 +192,7 @@ impl TestAppBuilder {
             workers: Some(2),
             db_pool_size: Some(8),
             max_body_bytes: self.max_body_bytes,
+            public_url: self.public_url,
             shutdown_timeout_secs: Some(1),
             outbound_allowed_cidrs: self
                 .outbound_allowed
@@ -234,6 +243,7 @@ impl TestApp {
             clock: None,
             settings: None,
             outbound_allowed: None,
+            public_url: None,
         }
     }
 
