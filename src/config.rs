@@ -56,6 +56,9 @@ pub struct Config {
     pub saml_sp_key: Option<PathBuf>,
     /// PEM file of the certificate for `saml_sp_key`.
     pub saml_sp_cert: Option<PathBuf>,
+    /// Serve the development IdP simulator (`/dev/idp/*`, `/dev/callback`). Never on by
+    /// default; refused with an `https` public URL (see `idp_simulator`).
+    pub dev_idp_simulator: bool,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             inactivity_interval_secs: 3600,
             saml_sp_key: None,
             saml_sp_cert: None,
+            dev_idp_simulator: false,
         }
     }
 }
@@ -105,6 +109,7 @@ pub struct ConfigLayer {
     pub inactivity_interval_secs: Option<u64>,
     pub saml_sp_key: Option<PathBuf>,
     pub saml_sp_cert: Option<PathBuf>,
+    pub dev_idp_simulator: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +229,10 @@ impl Config {
             )?,
             saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
             saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
+            dev_idp_simulator: parse(
+                "PROVISIOND_DEV_IDP_SIMULATOR",
+                get("PROVISIOND_DEV_IDP_SIMULATOR"),
+            )?,
         })
     }
 
@@ -247,6 +256,7 @@ impl Config {
             inactivity_interval_secs,
             saml_sp_key,
             saml_sp_cert,
+            dev_idp_simulator,
         } = layer;
         set(&mut self.listen, listen);
         set(&mut self.database_url, database_url);
@@ -268,6 +278,7 @@ impl Config {
             webhook_retry_window_hours,
         );
         set(&mut self.inactivity_interval_secs, inactivity_interval_secs);
+        set(&mut self.dev_idp_simulator, dev_idp_simulator);
         if bootstrap_admin_key.is_some() {
             self.bootstrap_admin_key = bootstrap_admin_key;
         }
@@ -336,6 +347,16 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "saml_sp_key",
                 message: "saml_sp_key and saml_sp_cert must be set together".into(),
+            });
+        }
+        if self.dev_idp_simulator && public.scheme() == "https" {
+            // An https public URL is what a deployment looks like; there, a page that signs
+            // anyone in as anyone must not exist, whatever a stray variable says.
+            return Err(ConfigError::Invalid {
+                key: "dev_idp_simulator",
+                message: "the development IdP simulator is refused with an https public_url \
+                          (it lets anyone sign in as anyone); turn it off"
+                    .into(),
             });
         }
         if let Some(server) = &self.dns_server {
@@ -427,6 +448,23 @@ mod tests {
         ]);
         let c = Config::load(None, &e, ConfigLayer::default()).unwrap();
         assert_eq!(c.saml_sp_cert.as_deref(), Some(Path::new("/c.pem")));
+    }
+
+    #[test]
+    fn idp_simulator_is_off_by_default_and_refused_with_https() {
+        let c = Config::load(None, &HashMap::new(), ConfigLayer::default()).unwrap();
+        assert!(!c.dev_idp_simulator);
+        let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "true")]);
+        assert!(Config::load(None, &e, ConfigLayer::default()).unwrap().dev_idp_simulator);
+        let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "yes")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("PROVISIOND_DEV_IDP_SIMULATOR"), "{err}");
+        let e = env(&[
+            ("PROVISIOND_DEV_IDP_SIMULATOR", "true"),
+            ("PROVISIOND_PUBLIC_URL", "https://sso.example.com"),
+        ]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("dev_idp_simulator"), "{err}");
     }
 
     #[test]

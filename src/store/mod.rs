@@ -7,6 +7,7 @@ pub mod authn_requests;
 pub mod domains;
 pub mod events;
 pub mod groups;
+pub mod idp_simulator_keys;
 pub mod identities;
 pub mod invitations;
 pub mod orgs;
