@@ -455,10 +455,17 @@ mod tests {
         let c = Config::load(None, &HashMap::new(), ConfigLayer::default()).unwrap();
         assert!(!c.dev_idp_simulator);
         let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "true")]);
-        assert!(Config::load(None, &e, ConfigLayer::default()).unwrap().dev_idp_simulator);
+        assert!(
+            Config::load(None, &e, ConfigLayer::default())
+                .unwrap()
+                .dev_idp_simulator
+        );
         let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "yes")]);
         let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
-        assert!(err.to_string().contains("PROVISIOND_DEV_IDP_SIMULATOR"), "{err}");
+        assert!(
+            err.to_string().contains("PROVISIOND_DEV_IDP_SIMULATOR"),
+            "{err}"
+        );
         let e = env(&[
             ("PROVISIOND_DEV_IDP_SIMULATOR", "true"),
             ("PROVISIOND_PUBLIC_URL", "https://sso.example.com"),

@@ -172,7 +172,9 @@ fn check_form(v: &FormValues) -> Result<SimulatedUser, String> {
         .chain(groups.iter().map(String::as_str))
         .any(|s| s.chars().count() > MAX_FIELD);
     if too_long {
-        return Err(format!("Each value may have at most {MAX_FIELD} characters."));
+        return Err(format!(
+            "Each value may have at most {MAX_FIELD} characters."
+        ));
     }
     if groups.len() > MAX_GROUPS {
         return Err(format!("At most {MAX_GROUPS} groups."));

@@ -83,7 +83,11 @@ pub fn acs_prefix(public_url: &str) -> String {
 /// the database, so the certificate pinned on its connections survives restarts and is
 /// shared by replicas.
 pub async fn simulator_key(app: &AppState) -> Result<SimulatorKey, SimulatorError> {
-    if let Some(row) = app.db.read(|c| Ok::<_, SimulatorError>(find_simulator_key(c)?)).await? {
+    if let Some(row) = app
+        .db
+        .read(|c| Ok::<_, SimulatorError>(find_simulator_key(c)?))
+        .await?
+    {
         return parse(&row.private_key_pem, &row.certificate_pem);
     }
     let now = app.now();

@@ -176,6 +176,9 @@ mod tests {
             assert!(p.contains(&format!("<label for=\"{id}\">")), "{id}");
             assert!(p.contains(&format!("<input id=\"{id}\"")), "{id}");
         }
-        assert!(!p.contains("src=") && !p.contains("href="), "no external assets");
+        assert!(
+            !p.contains("src=") && !p.contains("href="),
+            "no external assets"
+        );
     }
 }

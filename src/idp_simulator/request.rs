@@ -74,7 +74,9 @@ pub fn read_authn_request(
         .strip_prefix(acs_prefix)
         .ok_or_else(|| bad("the simulator only signs in to this server's own ACS URLs"))?;
     if rest.is_empty() || rest.contains(['/', '?', '#']) {
-        return Err(bad("the AssertionConsumerServiceURL is not a connection's ACS"));
+        return Err(bad(
+            "the AssertionConsumerServiceURL is not a connection's ACS",
+        ));
     }
     let issuer = root
         .only_child(ASSERTION_NS, "Issuer")
@@ -122,7 +124,10 @@ mod tests {
         let info = read_authn_request(&encoded(&format!("{PREFIX}c1")), PREFIX).unwrap();
         assert_eq!(info.id, "_abc123");
         assert_eq!(info.acs_url, format!("{PREFIX}c1"));
-        assert_eq!(info.sp_entity_id, "http://localhost:8080/sso/saml/metadata/c1");
+        assert_eq!(
+            info.sp_entity_id,
+            "http://localhost:8080/sso/saml/metadata/c1"
+        );
     }
 
     #[test]

@@ -177,8 +177,7 @@ mod tests {
 
     #[test]
     fn provisiond_verifies_the_signature_and_a_change_breaks_it() {
-        let (key_pem, cert_pem) =
-            crate::sso::keys::generate_key_pair("t", Utc::now()).unwrap();
+        let (key_pem, cert_pem) = crate::sso::keys::generate_key_pair("t", Utc::now()).unwrap();
         let key = PKey::private_key_from_pem(key_pem.as_bytes()).unwrap();
         let cert = openssl::x509::X509::from_pem(cert_pem.as_bytes()).unwrap();
         let user = SimulatedUser {
@@ -202,11 +201,14 @@ mod tests {
         .unwrap();
         let check = |xml: &str| {
             let doc = parse(xml, &Limits::default()).unwrap();
-            let assertion = doc
-                .root()
-                .only_child(SAML, "Assertion")
-                .unwrap();
-            verify_element(&doc, assertion, std::slice::from_ref(&cert), &VerifyOptions::default()).is_ok()
+            let assertion = doc.root().only_child(SAML, "Assertion").unwrap();
+            verify_element(
+                &doc,
+                assertion,
+                std::slice::from_ref(&cert),
+                &VerifyOptions::default(),
+            )
+            .is_ok()
         };
         assert!(check(&xml));
         assert!(!check(&xml.replace("eng<", "adm<")));

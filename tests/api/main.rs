@@ -14,6 +14,7 @@ mod admin_roles;
 mod cli;
 mod concurrency;
 mod health;
+mod idp_simulator;
 mod lifecycle_inactivity;
 mod lifecycle_migration;
 mod lifecycle_support;

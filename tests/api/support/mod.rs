@@ -64,6 +64,7 @@ pub struct TestAppBuilder {
     dns: Option<Arc<dyn TxtResolver>>,
     max_body_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
+    dev_idp_simulator: bool,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -114,6 +115,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Turns the development IdP simulator on (`dev_idp_simulator`).
+    pub fn idp_simulator(mut self) -> Self {
+        self.dev_idp_simulator = true;
+        self
+    }
+
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = Some(n);
         self
@@ -149,6 +156,7 @@ impl TestAppBuilder {
             db_pool_size: Some(8),
             max_body_bytes: self.max_body_bytes,
             shutdown_timeout_secs: Some(1),
+            dev_idp_simulator: Some(self.dev_idp_simulator),
             ..ConfigLayer::default()
         };
         let mut layer = layer;
@@ -190,6 +198,7 @@ impl TestApp {
             dns: None,
             max_body_bytes: None,
             clock: None,
+            dev_idp_simulator: false,
         }
     }
 
