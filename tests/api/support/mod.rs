@@ -141,9 +141,7 @@ impl TestAppBuilder {
                 (url, Some(dir), None)
             }
             Backend::Postgres => {
-                let Some(server) = postgres_url() else {
-                    return None;
-                };
+                let server = postgres_url()?;
                 let db = pg::TestDatabase::create(&server);
                 (db.url.clone(), None, Some(db))
             }
