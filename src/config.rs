@@ -56,6 +56,9 @@ pub struct Config {
     pub saml_sp_key: Option<PathBuf>,
     /// PEM file of the certificate for `saml_sp_key`.
     pub saml_sp_cert: Option<PathBuf>,
+    /// Serve the development IdP simulator (`/dev/idp/*`, `/dev/callback`). Never on by
+    /// default; refused with an `https` public URL (see `idp_simulator`).
+    pub dev_idp_simulator: bool,
     /// Anonymous SSO endpoints (ACS, authorize, token, SP metadata): requests per minute
     /// and burst per client address, and per connection (0 per minute = no limit). See
     /// `crate::rate_limit`.
@@ -120,6 +123,7 @@ impl Default for Config {
             inactivity_interval_secs: 3600,
             saml_sp_key: None,
             saml_sp_cert: None,
+            dev_idp_simulator: false,
             rate_limit_address_per_minute: 600,
             rate_limit_address_burst: 300,
             rate_limit_connection_per_minute: 1800,
@@ -156,6 +160,7 @@ pub struct ConfigLayer {
     pub inactivity_interval_secs: Option<u64>,
     pub saml_sp_key: Option<PathBuf>,
     pub saml_sp_cert: Option<PathBuf>,
+    pub dev_idp_simulator: Option<bool>,
     pub rate_limit_address_per_minute: Option<u32>,
     pub rate_limit_address_burst: Option<u32>,
     pub rate_limit_connection_per_minute: Option<u32>,
@@ -294,6 +299,10 @@ impl Config {
             )?,
             saml_sp_key: get("PROVISIOND_SAML_SP_KEY").map(PathBuf::from),
             saml_sp_cert: get("PROVISIOND_SAML_SP_CERT").map(PathBuf::from),
+            dev_idp_simulator: parse(
+                "PROVISIOND_DEV_IDP_SIMULATOR",
+                get("PROVISIOND_DEV_IDP_SIMULATOR"),
+            )?,
             rate_limit_address_per_minute: parse(
                 "PROVISIOND_RATE_LIMIT_ADDRESS_PER_MINUTE",
                 get("PROVISIOND_RATE_LIMIT_ADDRESS_PER_MINUTE"),
@@ -345,6 +354,7 @@ impl Config {
             inactivity_interval_secs,
             saml_sp_key,
             saml_sp_cert,
+            dev_idp_simulator,
             rate_limit_address_per_minute,
             rate_limit_address_burst,
             rate_limit_connection_per_minute,
@@ -376,6 +386,7 @@ impl Config {
             webhook_retry_window_hours,
         );
         set(&mut self.inactivity_interval_secs, inactivity_interval_secs);
+        set(&mut self.dev_idp_simulator, dev_idp_simulator);
         if bootstrap_admin_key.is_some() {
             self.bootstrap_admin_key = bootstrap_admin_key;
         }
@@ -506,6 +517,16 @@ impl Config {
                 message: "set secret_key_previous or secret_key_previous_file, not both".into(),
             });
         }
+        if self.dev_idp_simulator && public.scheme() == "https" {
+            // An https public URL is what a deployment looks like; there, a page that signs
+            // anyone in as anyone must not exist, whatever a stray variable says.
+            return Err(ConfigError::Invalid {
+                key: "dev_idp_simulator",
+                message: "the development IdP simulator is refused with an https public_url \
+                          (it lets anyone sign in as anyone); turn it off"
+                    .into(),
+            });
+        }
         if let Some(server) = &self.dns_server {
             if server.parse::<std::net::SocketAddr>().is_err() {
                 return Err(ConfigError::Invalid {
@@ -613,6 +634,30 @@ mod tests {
         assert!(err.to_string().contains("trusted_proxies"), "{err}");
         let e = env(&[("PROVISIOND_RATE_LIMIT_ADDRESS_BURST", "0")]);
         assert!(Config::load(None, &e, ConfigLayer::default()).is_err());
+    }
+
+    #[test]
+    fn idp_simulator_is_off_by_default_and_refused_with_https() {
+        let c = Config::load(None, &HashMap::new(), ConfigLayer::default()).unwrap();
+        assert!(!c.dev_idp_simulator);
+        let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "true")]);
+        assert!(
+            Config::load(None, &e, ConfigLayer::default())
+                .unwrap()
+                .dev_idp_simulator
+        );
+        let e = env(&[("PROVISIOND_DEV_IDP_SIMULATOR", "yes")]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("PROVISIOND_DEV_IDP_SIMULATOR"),
+            "{err}"
+        );
+        let e = env(&[
+            ("PROVISIOND_DEV_IDP_SIMULATOR", "true"),
+            ("PROVISIOND_PUBLIC_URL", "https://sso.example.com"),
+        ]);
+        let err = Config::load(None, &e, ConfigLayer::default()).unwrap_err();
+        assert!(err.to_string().contains("dev_idp_simulator"), "{err}");
     }
 
     #[test]

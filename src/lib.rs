@@ -15,6 +15,7 @@ pub mod dns;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idp_simulator;
 pub mod jit;
 pub mod lifecycle;
 pub mod logging;

@@ -91,6 +91,13 @@ pub fn build_state(
             Arc::new(HickoryTxtResolver::new(server)?)
         }
     };
+    if config.dev_idp_simulator {
+        tracing::warn!(
+            public_url = %config.public_url,
+            "DEVELOPMENT IdP SIMULATOR ON: /dev/idp signs anyone in as anyone to every \
+             connection that trusts its certificate; never enable it on a deployment"
+        );
+    }
     Ok(AppState {
         db,
         config: Arc::new(config),
@@ -136,6 +143,9 @@ pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .configure(crate::scim::http::routes)
             .configure(lifecycle::http::routes)
             .configure(crate::sso_http::routes);
+        if state.config.dev_idp_simulator {
+            cfg.configure(crate::idp_simulator::http::routes);
+        }
     }
 }
 

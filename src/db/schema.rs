@@ -263,6 +263,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    idp_simulator_keys (id) {
+        id -> Text,
+        private_key_pem -> Text,
+        certificate_pem -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     sp_keys (id) {
         id -> Text,
         scope -> Text,
@@ -374,6 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     saml_connections,
     saml_connection_certificates,
     sp_keys,
+    idp_simulator_keys,
     saml_authn_requests,
     saml_replay_cache,
     sso_codes,

@@ -8,6 +8,7 @@ pub mod domains;
 pub mod events;
 pub mod groups;
 pub mod identities;
+pub mod idp_simulator_keys;
 pub mod invitations;
 pub mod orgs;
 pub mod redirect_uris;

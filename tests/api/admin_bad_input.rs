@@ -87,9 +87,10 @@ fn error_of(res: reqwest::blocking::Response, status: u16, context: &str) -> Val
 }
 
 fn every_class_of_bad_input(backend: Backend) {
-    let Some(app) = TestApp::builder(backend).max_body_bytes(16 * 1024).start() else {
-        return;
-    };
+    let app = TestApp::builder(backend)
+        .max_body_bytes(16 * 1024)
+        .start()
+        .expect(crate::support::NO_POSTGRES);
     app.create_org("acme");
     let endpoints = endpoints(&app);
     let events_before = app.events().len();
@@ -212,6 +213,7 @@ fn every_class_of_bad_input_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn every_class_of_bad_input_postgres() {
     every_class_of_bad_input(Backend::Postgres);
 }

@@ -9,9 +9,10 @@ use crate::support::{Backend, TestApp};
 
 fn dns_verification(backend: Backend) {
     let dns = TestDnsServer::start();
-    let Some(app) = TestApp::builder(backend).dns_server(dns.addr).start() else {
-        return;
-    };
+    let app = TestApp::builder(backend)
+        .dns_server(dns.addr)
+        .start()
+        .expect(crate::support::NO_POSTGRES);
     app.create_org("acme");
     let res = app.admin_post(
         "/admin/v1/organizations/acme/domains",
@@ -67,6 +68,7 @@ fn dns_verification_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn dns_verification_postgres() {
     dns_verification(Backend::Postgres);
 }

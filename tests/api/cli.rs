@@ -1,8 +1,8 @@
 //! The command line: `migrate` applies migrations once; `admin-key create` prints a key
 //! that the server then accepts; a bad setting exits with a message naming it.
 
+use crate::support::pg;
 use crate::support::process::{command, ServerProcess};
-use crate::support::{pg, postgres_url};
 
 fn migrate_and_admin_key(database_url: &str) {
     let out = command(database_url).arg("migrate").output().unwrap();
@@ -51,11 +51,9 @@ fn migrate_and_admin_key_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn migrate_and_admin_key_postgres() {
-    let Some(server) = postgres_url() else {
-        crate::support::note_postgres_skipped();
-        return;
-    };
+    let server = crate::support::require_postgres_url();
     let db = pg::TestDatabase::create(&server);
     migrate_and_admin_key(&db.url);
     db.drop_database();

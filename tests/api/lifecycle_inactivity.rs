@@ -12,10 +12,13 @@ use serde_json::{json, Value};
 use crate::lifecycle_support::{api, db, insert_jit_user, patch_org, JitUser};
 use crate::support::{Backend, ManualClock, TestApp};
 
-fn start(backend: Backend) -> Option<(TestApp, Arc<ManualClock>)> {
+fn start(backend: Backend) -> (TestApp, Arc<ManualClock>) {
     let clock = ManualClock::at(Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap());
-    let app = TestApp::builder(backend).clock(clock.clone()).start()?;
-    Some((app, clock))
+    let app = TestApp::builder(backend)
+        .clock(clock.clone())
+        .start()
+        .expect(crate::support::NO_POSTGRES);
+    (app, clock)
 }
 
 fn ids(list: &Value) -> BTreeSet<String> {
@@ -31,9 +34,7 @@ fn set(items: &[&String]) -> BTreeSet<String> {
 }
 
 fn suspends_exactly_the_right_users_and_deprovisions_later(backend: Backend) {
-    let Some((app, clock)) = start(backend) else {
-        return;
-    };
+    let (app, clock) = start(backend);
     let api = api(&app);
     let org = app.create_org("acme");
     let org_id = org["id"].as_str().unwrap();
@@ -226,9 +227,7 @@ fn suspends_exactly_the_right_users_and_deprovisions_later(backend: Backend) {
 
 /// Several replicas running the policy at the same moment change each user once.
 fn concurrent_runs_change_each_user_once(backend: Backend) {
-    let Some((app, clock)) = start(backend) else {
-        return;
-    };
+    let (app, clock) = start(backend);
     let api = api(&app);
     let org = app.create_org("acme");
     let org_id = org["id"].as_str().unwrap().to_owned();
@@ -272,6 +271,7 @@ fn suspends_exactly_the_right_users_and_deprovisions_later_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn suspends_exactly_the_right_users_and_deprovisions_later_postgres() {
     suspends_exactly_the_right_users_and_deprovisions_later(Backend::Postgres);
 }
@@ -282,6 +282,7 @@ fn concurrent_runs_change_each_user_once_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn concurrent_runs_change_each_user_once_postgres() {
     concurrent_runs_change_each_user_once(Backend::Postgres);
 }
@@ -298,9 +299,7 @@ impl provisiond::dns::TxtResolver for NoDns {
 /// organization that has one, as `system:inactivity`, with a second replica's worker
 /// running at the same time.
 fn the_periodic_worker_applies_every_policy(backend: Backend) {
-    let Some((app, clock)) = start(backend) else {
-        return;
-    };
+    let (app, clock) = start(backend);
     let api = api(&app);
     let db = db(&app);
     let now = clock.now();
@@ -382,6 +381,7 @@ fn the_periodic_worker_applies_every_policy_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn the_periodic_worker_applies_every_policy_postgres() {
     the_periodic_worker_applies_every_policy(Backend::Postgres);
 }

@@ -31,12 +31,14 @@ backend_tests! {
         let mut pooled = db.get().unwrap();
         let conn: &mut DbConn = &mut pooled;
         assert!(has_event_seq(conn));
-        // Later migrations, if any, are reverted first (and re-applied below).
+        // Later migrations are reverted first, newest first, down to 000008.
         loop {
             let reverted = conn.revert_last_migration(migrations()).unwrap().to_string();
-            if reverted.contains("20261122000008") || reverted.contains("2026-11-22-000008") {
+            let version: String = reverted.chars().filter(char::is_ascii_digit).collect();
+            if version == "20261122000008" {
                 break;
             }
+            assert!(version.as_str() > "20261122000008", "{reverted}");
         }
         assert!(!has_event_seq(conn), "down.sql drops the columns");
         conn.run_pending_migrations(migrations()).unwrap();

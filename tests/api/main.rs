@@ -15,6 +15,7 @@ mod cli;
 mod concurrency;
 mod health;
 mod http_bounds;
+mod idp_simulator;
 mod lifecycle_inactivity;
 mod lifecycle_migration;
 mod lifecycle_support;

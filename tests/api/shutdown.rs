@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::support::pg;
 use crate::support::process::ServerProcess;
-use crate::support::{pg, postgres_url};
 
 const KEY: &str = "shutdown-test-admin-key-0123456789";
 
@@ -105,11 +105,9 @@ fn sigterm_loses_no_committed_write_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn sigterm_loses_no_committed_write_postgres() {
-    let Some(server) = postgres_url() else {
-        crate::support::note_postgres_skipped();
-        return;
-    };
+    let server = crate::support::require_postgres_url();
     let db = pg::TestDatabase::create(&server);
     sigterm_loses_no_committed_write(&db.url);
     db.drop_database();

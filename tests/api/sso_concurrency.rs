@@ -131,10 +131,9 @@ backend_tests! {
 fn first_login_racing_an_uncommitted_create(user_name: &str, person_lock: bool) {
     use provisiond::store::identities::lock_person;
     use provisiond::store::users::{insert_user, NewUser};
-    let Some(app) = crate::support::TestApp::builder(crate::support::Backend::Postgres).start()
-    else {
-        return;
-    };
+    let app = crate::support::TestApp::builder(crate::support::Backend::Postgres)
+        .start()
+        .expect(crate::support::NO_POSTGRES);
     let sso = setup(&app, "acme", json!({}), &[], json!({}));
     let email = sso.email("zed");
     let db = provisiond::db::Database::connect(&app.database_url, 1).unwrap();
@@ -193,6 +192,7 @@ fn first_login_racing_an_uncommitted_create(user_name: &str, person_lock: bool) 
 /// waits on the unique index, fails when the other commits, and the retried transaction
 /// links. Fails with the retry removed.
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
     first_login_racing_an_uncommitted_create("zed@acme.example", false);
 }
@@ -201,6 +201,7 @@ fn postgres_first_login_racing_an_uncommitted_create_links_to_it() {
 /// meet the two creators; the login waits on the lock and then finds the person by
 /// email. Fails with the lock removed from the login (two users).
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn postgres_first_login_waits_for_a_create_of_the_same_person_under_another_user_name() {
     first_login_racing_an_uncommitted_create("zed.other", true);
 }

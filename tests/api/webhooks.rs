@@ -247,11 +247,9 @@ fn crash_mid_delivery_loses_no_event_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn crash_mid_delivery_loses_no_event_postgres() {
-    let Some(server) = crate::support::postgres_url() else {
-        crate::support::note_postgres_skipped();
-        return;
-    };
+    let server = crate::support::require_postgres_url();
     let db = crate::support::pg::TestDatabase::create(&server);
     crash_mid_delivery_loses_no_event(&db.url);
     db.drop_database();

@@ -8,9 +8,8 @@ pub mod pg;
 pub mod process;
 pub mod receiver;
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
@@ -54,17 +53,16 @@ pub fn postgres_url() -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-static SKIP_NOTE: Once = Once::new();
+/// Why a PostgreSQL test that was selected cannot run. PostgreSQL tests are `#[ignore]`d
+/// unless `PROVISIOND_TEST_DATABASE_URL` was set when they were built (`build.rs`); one
+/// that runs anyway (`--include-ignored`, or the variable unset between build and run)
+/// fails with this message instead of passing without testing anything.
+pub const NO_POSTGRES: &str = "this PostgreSQL test needs PROVISIOND_TEST_DATABASE_URL \
+     (e.g. postgres://postgres@127.0.0.1:5432/postgres) when it is built and run";
 
-/// Says once per run, outside the test harness's capture, that PostgreSQL is skipped.
-pub fn note_postgres_skipped() {
-    SKIP_NOTE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\nNOTE: PostgreSQL tests skipped: set PROVISIOND_TEST_DATABASE_URL \
-             (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run them.\n"
-        );
-    });
+/// The PostgreSQL server for a PostgreSQL test (see [`NO_POSTGRES`]).
+pub fn require_postgres_url() -> String {
+    postgres_url().expect(NO_POSTGRES)
 }
 
 pub struct TestApp {
@@ -88,6 +86,7 @@ pub struct TestAppBuilder {
     settings: Option<Box<dyn FnOnce(&mut ConfigLayer)>>,
     outbound_allowed: Option<Vec<String>>,
     public_url: Option<String>,
+    dev_idp_simulator: bool,
 }
 
 /// A clock tests move by hand: time is injected, never slept.
@@ -151,6 +150,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Turns the development IdP simulator on (`dev_idp_simulator`).
+    pub fn idp_simulator(mut self) -> Self {
+        self.dev_idp_simulator = true;
+        self
+    }
+
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = Some(n);
         self
@@ -164,7 +169,8 @@ impl TestAppBuilder {
     }
 
     /// Starts the app, or returns `None` when the backend is not available (PostgreSQL
-    /// without `PROVISIOND_TEST_DATABASE_URL`).
+    /// without `PROVISIOND_TEST_DATABASE_URL`; such tests are ignored at build time, see
+    /// [`NO_POSTGRES`]).
     pub fn start(self) -> Option<TestApp> {
         let (database_url, sqlite_dir, pg_db) = match self.backend {
             Backend::Sqlite => {
@@ -177,10 +183,7 @@ impl TestAppBuilder {
                 (url, Some(dir), None)
             }
             Backend::Postgres => {
-                let Some(server) = postgres_url() else {
-                    note_postgres_skipped();
-                    return None;
-                };
+                let server = postgres_url()?;
                 let db = pg::TestDatabase::create(&server);
                 (db.url.clone(), None, Some(db))
             }
@@ -197,6 +200,7 @@ impl TestAppBuilder {
             outbound_allowed_cidrs: self
                 .outbound_allowed
                 .or(shared_layer().outbound_allowed_cidrs),
+            dev_idp_simulator: Some(self.dev_idp_simulator),
             ..shared_layer()
         };
         let mut layer = layer;
@@ -244,6 +248,7 @@ impl TestApp {
             settings: None,
             outbound_allowed: None,
             public_url: None,
+            dev_idp_simulator: false,
         }
     }
 
@@ -326,7 +331,9 @@ impl Drop for TestApp {
     }
 }
 
-/// Runs a test body once per backend: SQLite always, PostgreSQL when configured.
+/// Runs a test body once per backend: SQLite always; PostgreSQL when
+/// `PROVISIOND_TEST_DATABASE_URL` is set at build time (see `build.rs`), and otherwise the
+/// PostgreSQL variant is reported as *ignored*, with the reason, never as passed.
 #[macro_export]
 macro_rules! backend_tests {
     ($(fn $name:ident($app:ident) $body:block)*) => {
@@ -341,8 +348,11 @@ macro_rules! backend_tests {
         mod postgres {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() {
-                let Some($app) = $crate::support::TestApp::builder($crate::support::Backend::Postgres).start() else { return };
+            $(#[test]
+            #[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
+            fn $name() {
+                let $app = $crate::support::TestApp::builder($crate::support::Backend::Postgres).start()
+                    .expect($crate::support::NO_POSTGRES);
                 $body
             })*
         }
@@ -367,10 +377,12 @@ macro_rules! backend_tests_with_clock {
         mod postgres_with_clock {
             #[allow(unused_imports)]
             use super::*;
-            $(#[test] fn $name() {
+            $(#[test]
+            #[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
+            fn $name() {
                 let $clock = $crate::support::ManualClock::new();
-                let Some($app) = $crate::support::TestApp::builder($crate::support::Backend::Postgres)
-                    .clock($clock.clone()).start() else { return };
+                let $app = $crate::support::TestApp::builder($crate::support::Backend::Postgres)
+                    .clock($clock.clone()).start().expect($crate::support::NO_POSTGRES);
                 $body
             })*
         }
