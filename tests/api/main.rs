@@ -5,9 +5,12 @@
 
 mod support;
 
+mod admin_audit;
 mod admin_auth;
 mod admin_bad_input;
+mod admin_docs;
 mod admin_domains;
+mod admin_http_errors;
 mod admin_keys;
 mod admin_orgs;
 mod admin_roles;
