@@ -14,6 +14,7 @@ mod admin_http_errors;
 mod admin_keys;
 mod admin_orgs;
 mod admin_roles;
+mod admin_sp_certificate;
 mod cli;
 mod concurrency;
 mod health;
