@@ -24,7 +24,8 @@ struct Cli {
     #[arg(long, global = true, env = "PROVISIOND_LISTEN", default_value_t = Config::default().listen)]
     listen: String,
     /// SQLite file path or postgres:// URL (DATABASE_URL is read too).
-    #[arg(long, global = true, env = "PROVISIOND_DATABASE_URL", default_value_t = Config::default().database_url)]
+    // The value may carry a password: `--help` names the variable, never shows its value.
+    #[arg(long, global = true, env = "PROVISIOND_DATABASE_URL", hide_env_values = true, default_value_t = Config::default().database_url)]
     database_url: String,
     /// Public base URL (https://… in production) of every absolute URL the server emits.
     #[arg(long, global = true, env = "PROVISIOND_PUBLIC_URL", default_value_t = Config::default().public_url)]

@@ -1,6 +1,8 @@
 //! The admin API under `/admin/v1`: organizations (with JIT settings), domains, roles,
-//! API keys, webhook endpoints, and read access to the event log and audit trail. Handlers are thin: extract,
-//! authenticate, call `tenancy`, map the result.
+//! SAML connections, SCIM directories, redirect URIs, invitations, API keys, webhook
+//! endpoints, and read access to the event log and audit trail. Handlers are thin:
+//! extract, authenticate, call the domain room, map the result. Every route is
+//! registered through [`router::Routes`], so [`route_table`] lists them all.
 
 pub mod api_keys;
 pub mod auth;

@@ -148,6 +148,14 @@ fn help_shows_defaults_and_environment_variables() {
         );
     }
     assert!(help.contains("[env: PROVISIOND_CONFIG"), "{help}");
+    // A database URL may carry a password: --help never prints the variable's value.
+    let out = command("x.db")
+        .env("PROVISIOND_DATABASE_URL", "postgres://u:hunter2secret@db/p")
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(!help.contains("hunter2secret"), "{help}");
 }
 
 /// The help text of one option: its line and the lines up to the next option.
