@@ -197,7 +197,9 @@ backend_tests! {
         let res = app.admin_post(&format!("{p}/organizations/acme/roles"), json!({"key": "ops", "name": "Ops"}));
         assert_eq!(res.status(), 201);
         receiver.wait_for("the role event", |r| !r.is_empty());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let delivery = loop {
+            assert!(std::time::Instant::now() < deadline, "the delivery was never recorded as succeeded");
             // The receiver can see the delivery a moment before the worker records it.
             let log = app.admin_get(&format!("{hook_path}/deliveries"));
             if let Some(d) = log["data"].as_array().unwrap().iter().find(|d| d["status"] == "succeeded") {
