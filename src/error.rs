@@ -2,12 +2,16 @@
 //! `{"error": code, "message": …}` with the right status, mapped in one place.
 //! 5xx bodies are generic; their cause is logged once, with an error id the body repeats.
 
-use actix_web::http::StatusCode;
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::db::DbError;
 use crate::lifecycle::webhooks::WebhookError;
+use crate::scim::error::ScimError;
 use crate::sso::SsoError;
 use crate::store::StoreError;
 use crate::tenancy::TenancyError;
@@ -111,6 +115,65 @@ impl ResponseError for ApiError {
         }
         HttpResponse::build(status).json(body)
     }
+}
+
+/// Rewrites an error response that actix produced on its own — a resource's 405, an
+/// extractor's plain-text rejection (JSON, query, path, payload, 413, 415) — into the
+/// documented shape: `{"error","message"}`, or the RFC 7644 §3.12 body under `/scim/`.
+/// Responses that already carry a typed body (our JSON and SCIM errors, the HTML pages of
+/// `/sso`) pass unchanged; the status is kept. Installed with `ErrorHandlers` in
+/// `server.rs`, so no route can answer an error with an empty or plain-text body.
+pub fn rewrite_plain_errors<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let typed = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| !ct.starts_with("text/plain"));
+    if typed {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (method, path) = (
+        res.request().method().clone(),
+        res.request().path().to_owned(),
+    );
+    let cause = res.response().error();
+    let code = match (status, cause) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => "payload_too_large",
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, _) => "unsupported_media_type",
+        (_, Some(e)) if e.as_error::<JsonPayloadError>().is_some() => "invalid_json",
+        (_, Some(e)) if e.as_error::<QueryPayloadError>().is_some() => "invalid_query",
+        (_, Some(e)) if e.as_error::<PathError>().is_some() => "invalid_path",
+        (_, Some(e)) if e.as_error::<PayloadError>().is_some() => "invalid_body",
+        _ => match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::LENGTH_REQUIRED => "length_required",
+            s if s.is_server_error() => "internal_error",
+            _ => "bad_request",
+        },
+    };
+    let message = match (status, cause) {
+        (s, _) if s.is_server_error() => "an internal error occurred".to_owned(),
+        (StatusCode::METHOD_NOT_ALLOWED, _) => format!("{method} is not allowed on {path}"),
+        (StatusCode::NOT_FOUND, None) => format!("route {method} {path} not found"),
+        (_, Some(e)) => e.to_string(),
+        (s, None) => s.canonical_reason().unwrap_or("request refused").to_owned(),
+    };
+    if status.is_server_error() {
+        tracing::error!(http.status = status.as_u16(), cause = ?cause, "request failed");
+    }
+    let body = if path.starts_with("/scim/") {
+        ScimError::with_status(status.as_u16(), message).error_response()
+    } else {
+        HttpResponse::build(status).json(json!({ "error": code, "message": message }))
+    };
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, body).map_into_right_body(),
+    ))
 }
 
 impl From<DbError> for ApiError {

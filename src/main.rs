@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use provisiond::config::{Config, ConfigLayer};
 use provisiond::tenancy::api_keys::{create_api_key_blocking, KeyKind};
 use provisiond::{db, logging, secrets, server};
@@ -17,18 +18,19 @@ use provisiond::{db, logging, secrets, server};
     about = "SAML JIT and SCIM 2.0 identity provisioning server"
 )]
 struct Cli {
-    /// TOML configuration file (also PROVISIOND_CONFIG).
+    /// TOML configuration file.
     #[arg(long, global = true, env = "PROVISIOND_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on, e.g. 127.0.0.1:8080.
-    #[arg(long, global = true)]
-    listen: Option<String>,
-    /// SQLite file path or postgres:// URL.
-    #[arg(long, global = true)]
-    database_url: Option<String>,
-    /// Base URL for every absolute URL the server emits.
-    #[arg(long, global = true)]
-    public_url: Option<String>,
+    /// Address to listen on, e.g. 0.0.0.0:8080.
+    #[arg(long, global = true, env = "PROVISIOND_LISTEN", default_value_t = Config::default().listen)]
+    listen: String,
+    /// SQLite file path or postgres:// URL (DATABASE_URL is read too).
+    // The value may carry a password: `--help` names the variable, never shows its value.
+    #[arg(long, global = true, env = "PROVISIOND_DATABASE_URL", hide_env_values = true, default_value_t = Config::default().database_url)]
+    database_url: String,
+    /// Public base URL (https://… in production) of every absolute URL the server emits.
+    #[arg(long, global = true, env = "PROVISIOND_PUBLIC_URL", default_value_t = Config::default().public_url)]
+    public_url: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,12 +72,19 @@ enum AdminKeyAction {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let env: HashMap<String, String> = std::env::vars().collect();
+    // Only values typed on the command line form the flags layer: defaults and
+    // environment values shown by `--help` are applied by `Config::load` in their own
+    // layers, so a config file still overrides the defaults.
+    let flag = |id: &str, value: &String| {
+        (matches.value_source(id) == Some(ValueSource::CommandLine)).then(|| value.clone())
+    };
     let flags = ConfigLayer {
-        listen: cli.listen.clone(),
-        database_url: cli.database_url.clone(),
-        public_url: cli.public_url.clone(),
+        listen: flag("listen", &cli.listen),
+        database_url: flag("database_url", &cli.database_url),
+        public_url: flag("public_url", &cli.public_url),
         ..ConfigLayer::default()
     };
     let config = match Config::load(cli.config.as_deref(), &env, flags) {

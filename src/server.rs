@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, ErrorHandlers};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer, ResponseError};
 
 use crate::app::{AppState, Clock, IdSource, RandomIds, SystemClock};
@@ -194,6 +194,8 @@ pub fn start(state: AppState) -> Result<(Server, SocketAddr), StartError> {
         App::new()
             .app_data(limiter.clone())
             .wrap(from_fn(rate_limit::enforce))
+            // Inside `observe`, so the log line and metrics see the rewritten answer.
+            .wrap(ErrorHandlers::new().default_handler(crate::error::rewrite_plain_errors))
             .wrap(from_fn(observe::observe))
             .configure(routes.clone())
             .default_service(web::to(not_found))

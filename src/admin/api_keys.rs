@@ -3,18 +3,16 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::api_keys::{self, CreateApiKey};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api-keys")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(web::resource("/api-keys/{id}").route(web::delete().to(revoke)));
+pub fn routes(r: &mut Routes) {
+    r.post("/api-keys", create)
+        .get("/api-keys", list)
+        .delete("/api-keys/{id}", revoke);
 }
 
 async fn create(

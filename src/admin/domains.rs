@@ -3,25 +3,18 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::domains::{self, AddDomain, VerifyDomain};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations/{org}/domains")
-            .route(web::post().to(add))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/organizations/{org}/domains/{domain}")
-            .route(web::get().to(get))
-            .route(web::delete().to(delete)),
-    )
-    .service(
-        web::resource("/organizations/{org}/domains/{domain}/verify").route(web::post().to(verify)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/organizations/{org}/domains", add)
+        .get("/organizations/{org}/domains", list)
+        .get("/organizations/{org}/domains/{domain}", get)
+        .delete("/organizations/{org}/domains/{domain}", delete)
+        .post("/organizations/{org}/domains/{domain}/verify", verify);
 }
 
 async fn add(

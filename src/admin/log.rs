@@ -4,14 +4,14 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::page_limit;
 use crate::lifecycle::feed;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(events))
-        .route("/audit-entries", web::get().to(audit));
+pub fn routes(r: &mut Routes) {
+    r.get("/events", events).get("/audit-entries", audit);
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,23 +4,18 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::tenancy::organizations::{self as orgs, CreateOrganization, UpdateOrganization};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/organizations/{org}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/organizations", create)
+        .get("/organizations", list)
+        .get("/organizations/{org}", get)
+        .patch("/organizations/{org}", update)
+        .delete("/organizations/{org}", delete);
 }
 
 #[derive(Debug, Deserialize)]

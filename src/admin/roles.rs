@@ -3,23 +3,18 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::roles::{self, CreateRole, UpdateRole};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations/{org}/roles")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/organizations/{org}/roles/{role}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/organizations/{org}/roles", create)
+        .get("/organizations/{org}/roles", list)
+        .get("/organizations/{org}/roles/{role}", get)
+        .patch("/organizations/{org}/roles/{role}", update)
+        .delete("/organizations/{org}/roles/{role}", delete);
 }
 
 async fn create(

@@ -1,26 +1,25 @@
 //! `/admin/v1/organizations/{org}/saml-connections`: create (from IdP metadata XML or
-//! fields), list, read, update, delete.
+//! fields), list, read, update, delete, and the SP certificate to give the IdP.
 
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::sso::connections::{self, CreateConnection, UpdateConnection};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations/{org}/saml-connections")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/organizations/{org}/saml-connections/{connection}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/organizations/{org}/saml-connections", create)
+        .get("/organizations/{org}/saml-connections", list)
+        .get("/organizations/{org}/saml-connections/{connection}", get)
+        .patch("/organizations/{org}/saml-connections/{connection}", update)
+        .delete("/organizations/{org}/saml-connections/{connection}", delete)
+        .get(
+            "/organizations/{org}/saml-connections/{connection}/sp-certificate",
+            sp_certificate,
+        );
 }
 
 async fn create(
@@ -85,4 +84,14 @@ async fn delete(
     let (org, id) = path.into_inner();
     connections::delete_connection(&app, &auth.actor, auth.request_id, org, id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The SP certificate (PEM) the IdP needs for signed AuthnRequests and encryption.
+async fn sp_certificate(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(connections::sp_certificate(&app, org, id).await?))
 }

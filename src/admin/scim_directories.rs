@@ -5,26 +5,21 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::scim::directories;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations/{org}/scim-directories")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(web::resource("/organizations/{org}/scim-directories/{dir}").route(web::get().to(get)))
-    .service(
-        web::resource("/organizations/{org}/scim-directories/{dir}/tokens")
-            .route(web::post().to(rotate)),
-    )
-    .service(
-        web::resource("/organizations/{org}/scim-directories/{dir}/tokens/{token}")
-            .route(web::delete().to(revoke)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/organizations/{org}/scim-directories", create)
+        .get("/organizations/{org}/scim-directories", list)
+        .get("/organizations/{org}/scim-directories/{dir}", get)
+        .post("/organizations/{org}/scim-directories/{dir}/tokens", rotate)
+        .delete(
+            "/organizations/{org}/scim-directories/{dir}/tokens/{token}",
+            revoke,
+        );
 }
 
 #[derive(Debug, Default, Deserialize)]

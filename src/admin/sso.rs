@@ -7,37 +7,32 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::{AdminAuth, AppAuth, Authenticated};
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::jit::invitations::{self, CreateInvitation};
 use crate::sso::redirects;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/redirect-uris")
-            .route(web::post().to(add_redirect_uri))
-            .route(web::get().to(list_redirect_uris)),
-    )
-    .service(web::resource("/redirect-uris/{id}").route(web::delete().to(delete_redirect_uri)))
-    .configure(invitation_routes::<AdminAuth>);
+pub fn routes(r: &mut Routes) {
+    r.post("/redirect-uris", add_redirect_uri)
+        .get("/redirect-uris", list_redirect_uris)
+        .delete("/redirect-uris/{id}", delete_redirect_uri);
+    invitation_routes::<AdminAuth>(r);
 }
 
 /// The app-key mount of the invitation endpoints (inside `/api/v1`).
 pub fn app_routes(cfg: &mut web::ServiceConfig) {
-    invitation_routes::<AppAuth>(cfg);
+    let mut r = Routes::default();
+    invitation_routes::<AppAuth>(&mut r);
+    r.mount(cfg);
 }
 
 /// The invitation endpoints, authenticated by key kind `K`.
-fn invitation_routes<K: Authenticated + FromRequest + 'static>(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/organizations/{org}/invitations")
-            .route(web::post().to(invite::<K>))
-            .route(web::get().to(list_invitations::<K>)),
-    )
-    .service(
-        web::resource("/organizations/{org}/invitations/{id}").route(web::delete().to(revoke::<K>)),
-    );
+fn invitation_routes<K: Authenticated + FromRequest + 'static>(r: &mut Routes) {
+    r.post("/organizations/{org}/invitations", invite::<K>)
+        .get("/organizations/{org}/invitations", list_invitations::<K>)
+        .delete("/organizations/{org}/invitations/{id}", revoke::<K>);
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,10 +43,10 @@ struct AddRedirectUri {
 
 async fn add_redirect_uri(
     app: web::Data<AppState>,
-    _auth: AdminAuth,
+    auth: AdminAuth,
     body: ApiJson<AddRedirectUri>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = redirects::add(&app, body.into_inner().uri).await?;
+    let row = redirects::add(&app, &auth.actor, auth.request_id, body.into_inner().uri).await?;
     Ok(HttpResponse::Created()
         .json(json!({ "id": row.id, "uri": row.uri, "created_at": row.created_at.and_utc() })))
 }
@@ -70,10 +65,10 @@ async fn list_redirect_uris(
 
 async fn delete_redirect_uri(
     app: web::Data<AppState>,
-    _auth: AdminAuth,
+    auth: AdminAuth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    redirects::remove(&app, id.into_inner()).await?;
+    redirects::remove(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,29 +5,21 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
+use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/webhooks")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    )
-    .service(
-        web::resource("/webhooks/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .service(web::resource("/webhooks/{id}/rotate-secret").route(web::post().to(rotate)))
-    .service(web::resource("/webhooks/{id}/deliveries").route(web::get().to(deliveries)))
-    .service(
-        web::resource("/webhooks/{id}/deliveries/{delivery}/redeliver")
-            .route(web::post().to(redeliver)),
-    );
+pub fn routes(r: &mut Routes) {
+    r.post("/webhooks", create)
+        .get("/webhooks", list)
+        .get("/webhooks/{id}", get)
+        .patch("/webhooks/{id}", update)
+        .delete("/webhooks/{id}", delete)
+        .post("/webhooks/{id}/rotate-secret", rotate)
+        .get("/webhooks/{id}/deliveries", deliveries)
+        .post("/webhooks/{id}/deliveries/{delivery}/redeliver", redeliver);
 }
 
 #[derive(Debug, Deserialize)]

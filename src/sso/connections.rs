@@ -857,6 +857,37 @@ pub async fn sp_metadata(app: &AppState, id: String) -> Result<String, SsoError>
     .map_err(|e| SsoError::Key(e.to_string()))
 }
 
+/// The SP certificate of a connection (its own pair's, else the server-wide one): what
+/// an IdP needs to verify signed AuthnRequests and to encrypt assertions, served by the
+/// admin API so nobody has to dig it out of the metadata XML.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpCertificateView {
+    pub connection_id: String,
+    /// `connection` when the connection has its own SP key pair, else `server`.
+    pub sp_key: &'static str,
+    pub certificate_pem: String,
+    pub fingerprint_sha256: String,
+    pub not_after: Option<DateTime<Utc>>,
+}
+
+/// The SP certificate of connection `id` of organization `org` (404 across orgs).
+pub async fn sp_certificate(
+    app: &AppState,
+    org: String,
+    id: String,
+) -> Result<SpCertificateView, SsoError> {
+    let v = get_connection(app, org, id).await?;
+    let pair = sp_key_pair(app, Some(v.id.clone())).await?;
+    let pinned = pin("sp_certificate", &pair.cert).map_err(|e| SsoError::Key(e.to_string()))?;
+    Ok(SpCertificateView {
+        connection_id: v.id,
+        sp_key: v.sp_key,
+        certificate_pem: pinned.pem,
+        fingerprint_sha256: pinned.fingerprint,
+        not_after: pinned.not_after.map(|t| t.and_utc()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

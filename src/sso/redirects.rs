@@ -6,6 +6,8 @@
 
 use super::SsoError;
 use crate::app::AppState;
+use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::db::DbConn;
 use crate::store::redirect_uris::{self as store, RedirectUri};
 use crate::store::StoreError;
 
@@ -55,14 +57,21 @@ pub fn check_redirect_uri(field: &str, uri: &str) -> Result<(), SsoError> {
     Ok(())
 }
 
-/// Adds a URI to the API-managed list (409 when it is there already).
-pub async fn add(app: &AppState, uri: String) -> Result<RedirectUri, SsoError> {
+/// Adds a URI to the API-managed list (409 when it is there already), recorded as
+/// `redirect_uri.added`: this list decides where login codes may go.
+pub async fn add(
+    app: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+    uri: String,
+) -> Result<RedirectUri, SsoError> {
     check_redirect_uri("uri", &uri)?;
     let row = RedirectUri {
         id: app.ids.id(),
         uri,
         created_at: app.now().naive_utc(),
     };
+    let (app2, actor) = (app.clone(), actor.clone());
     app.db
         .write(move |conn| {
             store::insert_redirect_uri(conn, &row).map_err(|e| match e {
@@ -72,9 +81,31 @@ pub async fn add(app: &AppState, uri: String) -> Result<RedirectUri, SsoError> {
                 },
                 other => other.into(),
             })?;
+            let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
+            record(conn, &ctx, "redirect_uri.added", &row)?;
             Ok(row)
         })
         .await
+}
+
+/// Records a change of the allow-list (no organization: the list is server-wide).
+fn record(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    event_type: &str,
+    row: &RedirectUri,
+) -> Result<i64, SsoError> {
+    Ok(record_change(
+        conn,
+        ctx,
+        &Change {
+            event_type,
+            organization_id: None,
+            subject_type: "redirect_uri",
+            subject_id: &row.id,
+            data: serde_json::json!({ "id": row.id, "uri": row.uri }),
+        },
+    )?)
 }
 
 /// The API-managed list and the environment's list (read-only here).
@@ -86,15 +117,24 @@ pub async fn list(app: &AppState) -> Result<(Vec<RedirectUri>, Vec<String>), Sso
     Ok((managed, app.config.allowed_redirect_uris.clone()))
 }
 
-pub async fn remove(app: &AppState, id: String) -> Result<(), SsoError> {
-    let n = app
-        .db
-        .write(move |conn| Ok::<_, SsoError>(store::delete_redirect_uri(conn, &id)?))
-        .await?;
-    if n == 0 {
-        return Err(SsoError::NotFound("redirect uri"));
-    }
-    Ok(())
+/// Removes a URI from the API-managed list, recorded as `redirect_uri.removed`.
+pub async fn remove(
+    app: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+    id: String,
+) -> Result<(), SsoError> {
+    let (app2, actor) = (app.clone(), actor.clone());
+    app.db
+        .write(move |conn| {
+            let row =
+                store::find_redirect_uri(conn, &id)?.ok_or(SsoError::NotFound("redirect uri"))?;
+            store::delete_redirect_uri(conn, &row.id)?;
+            let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
+            record(conn, &ctx, "redirect_uri.removed", &row)?;
+            Ok(())
+        })
+        .await
 }
 
 /// `uri` with `params` appended to its query string.

@@ -37,3 +37,11 @@ pub fn redirect_uri_exists(conn: &mut DbConn, uri: &str) -> StoreResult<bool> {
 pub fn delete_redirect_uri(conn: &mut DbConn, id: &str) -> StoreResult<usize> {
     Ok(diesel::delete(uris::table.find(id)).execute(conn)?)
 }
+
+pub fn find_redirect_uri(conn: &mut DbConn, id: &str) -> StoreResult<Option<RedirectUri>> {
+    Ok(uris::table
+        .find(id)
+        .select(RedirectUri::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -116,3 +116,94 @@ fn first_start_prints_a_bootstrap_key_once() {
     assert_eq!(res.status(), 200);
     drop(child);
 }
+
+/// `--help` shows each option's environment variable and default, and the defaults are
+/// the ones the configuration really uses.
+#[test]
+fn help_shows_defaults_and_environment_variables() {
+    let out = command("x.db").arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let defaults = provisiond::config::Config::default();
+    for (flag, env, default) in [
+        ("--listen", "PROVISIOND_LISTEN", defaults.listen.as_str()),
+        (
+            "--database-url",
+            "PROVISIOND_DATABASE_URL",
+            defaults.database_url.as_str(),
+        ),
+        (
+            "--public-url",
+            "PROVISIOND_PUBLIC_URL",
+            defaults.public_url.as_str(),
+        ),
+    ] {
+        let block = option_block(&help, flag);
+        assert!(block.contains(&format!("[env: {env}")), "{flag}: {block}");
+        assert!(
+            block.contains(&format!("[default: {default}]")),
+            "{flag}: {block}"
+        );
+    }
+    assert!(help.contains("[env: PROVISIOND_CONFIG"), "{help}");
+    // A database URL may carry a password: --help never prints the variable's value.
+    let out = command("x.db")
+        .env("PROVISIOND_DATABASE_URL", "postgres://u:hunter2secret@db/p")
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(!help.contains("hunter2secret"), "{help}");
+}
+
+/// The help text of one option: its line and the lines up to the next option.
+fn option_block(help: &str, flag: &str) -> String {
+    let mut block = String::new();
+    for line in help.lines() {
+        let t = line.trim_start();
+        if t.starts_with('-') {
+            if !block.is_empty() {
+                break;
+            }
+            if t.starts_with(&format!("{flag} ")) {
+                block.push_str(t);
+            }
+        } else if !block.is_empty() {
+            block.push(' ');
+            block.push_str(t);
+        }
+    }
+    assert!(!block.is_empty(), "{flag} not in --help:\n{help}");
+    block
+}
+
+/// The defaults `--help` shows are not flags: a config file still overrides them, and a
+/// flag typed on the command line still overrides the file.
+#[test]
+fn help_defaults_do_not_override_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "listen = \"not-an-address\"\n").unwrap();
+    let db = dir.path().join("p.db").to_string_lossy().into_owned();
+    let out = command(&db)
+        .args(["--config", file.to_str().unwrap(), "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "the file's listen must be read");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-an-address"));
+    let out = command(&db)
+        .args([
+            "--config",
+            file.to_str().unwrap(),
+            "migrate",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

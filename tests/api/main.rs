@@ -5,12 +5,16 @@
 
 mod support;
 
+mod admin_audit;
 mod admin_auth;
 mod admin_bad_input;
+mod admin_docs;
 mod admin_domains;
+mod admin_http_errors;
 mod admin_keys;
 mod admin_orgs;
 mod admin_roles;
+mod admin_sp_certificate;
 mod cli;
 mod concurrency;
 mod health;
