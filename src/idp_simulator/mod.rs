@@ -31,8 +31,9 @@ use crate::app::AppState;
 use crate::db::{run_blocking, DbError};
 use crate::saml::metadata::{BINDING_REDIRECT, MD_NS};
 use crate::saml::xml::escape;
+use crate::secrets::Purpose;
 use crate::sso::keys::generate_key_pair;
-use crate::store::idp_simulator_keys::{find_simulator_key, insert_or_get_simulator_key};
+use crate::store::idp_simulator_keys::{find_simulator_key, insert_or_get_simulator_key, ROW_ID};
 use crate::store::StoreError;
 
 /// Why the simulator could not answer.
@@ -88,7 +89,7 @@ pub async fn simulator_key(app: &AppState) -> Result<SimulatorKey, SimulatorErro
         .read(|c| Ok::<_, SimulatorError>(find_simulator_key(c)?))
         .await?
     {
-        return parse(&row.private_key_pem, &row.certificate_pem);
+        return parse(app, &row.private_key_pem, &row.certificate_pem);
     }
     let now = app.now();
     let (key_pem, cert_pem) = run_blocking(move || {
@@ -96,22 +97,31 @@ pub async fn simulator_key(app: &AppState) -> Result<SimulatorKey, SimulatorErro
             .map_err(|e| SimulatorError::Key(e.to_string()))
     })
     .await?;
+    let sealed = app
+        .secrets
+        .seal_str(Purpose::IdpSimulatorKey, ROW_ID, &key_pem)
+        .map_err(|e| SimulatorError::Key(e.to_string()))?;
     let row = app
         .db
         .write(move |c| {
             Ok::<_, SimulatorError>(insert_or_get_simulator_key(
                 c,
-                &key_pem,
+                &sealed,
                 &cert_pem,
                 now.naive_utc(),
             )?)
         })
         .await?;
-    parse(&row.private_key_pem, &row.certificate_pem)
+    parse(app, &row.private_key_pem, &row.certificate_pem)
 }
 
-fn parse(key_pem: &str, cert_pem: &str) -> Result<SimulatorKey, SimulatorError> {
-    let key = PKey::private_key_from_pem(key_pem.as_bytes())
+/// Opens the stored (sealed) private key and parses the pair.
+fn parse(app: &AppState, sealed_key: &str, cert_pem: &str) -> Result<SimulatorKey, SimulatorError> {
+    let key_pem = app
+        .secrets
+        .open(Purpose::IdpSimulatorKey, ROW_ID, sealed_key)
+        .map_err(|e| SimulatorError::Key(e.to_string()))?;
+    let key = PKey::private_key_from_pem(&key_pem)
         .map_err(|_| SimulatorError::Key("stored private key is not valid PEM".into()))?;
     let cert = X509::from_pem(cert_pem.as_bytes())
         .map_err(|_| SimulatorError::Key("stored certificate is not valid PEM".into()))?;

@@ -35,6 +35,8 @@ pub enum Purpose {
     /// `webhook_endpoints.secret` and `.previous_secret` (one purpose for both columns:
     /// rotation moves the current value into `previous_secret` unchanged).
     WebhookSecret,
+    /// `idp_simulator_keys.private_key_pem` (the development IdP simulator's key).
+    IdpSimulatorKey,
 }
 
 impl Purpose {
@@ -42,6 +44,7 @@ impl Purpose {
         match self {
             Purpose::SpPrivateKey => "sp_keys.private_key",
             Purpose::WebhookSecret => "webhook_endpoints.secret",
+            Purpose::IdpSimulatorKey => "idp_simulator_keys.private_key",
         }
     }
 }

@@ -11,7 +11,7 @@
 
 use super::{classify, Purpose, SecretError, SecretKeys, Stored};
 use crate::db::{Database, DbConn, DbError};
-use crate::store::{sp_keys, webhooks, StoreError, StoreResult};
+use crate::store::{idp_simulator_keys, sp_keys, webhooks, StoreError, StoreResult};
 
 /// `(row id, stored value)` pairs of one column.
 type StoredValues = Vec<(String, String)>;
@@ -45,6 +45,12 @@ const COLUMNS: &[SealedColumn] = &[
         purpose: Purpose::WebhookSecret,
         list: webhooks::list_previous_secrets,
         replace: webhooks::replace_previous_secret,
+    },
+    SealedColumn {
+        name: "idp_simulator_keys.private_key_pem",
+        purpose: Purpose::IdpSimulatorKey,
+        list: idp_simulator_keys::list_private_keys,
+        replace: idp_simulator_keys::replace_private_key,
     },
 ];
 

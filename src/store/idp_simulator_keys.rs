@@ -1,7 +1,8 @@
 //! The development IdP simulator's signing key pair (one row, id `simulator`).
 //!
-//! The private key is a secret like the SP keys; encryption at rest, when the server has
-//! it, wraps these two functions (the only code that reads or writes the row).
+//! The private key is a secret like the SP keys: the caller stores it sealed
+//! (`crate::secrets`, `Purpose::IdpSimulatorKey`), and start-up sealing and
+//! `provisiond secrets rotate` reach it through the last two functions.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,7 +12,7 @@ use crate::db::schema::idp_simulator_keys;
 use crate::db::DbConn;
 
 /// The row's fixed id (the table holds at most one pair).
-const ROW_ID: &str = "simulator";
+pub const ROW_ID: &str = "simulator";
 
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = idp_simulator_keys)]
@@ -65,4 +66,27 @@ pub fn insert_or_get_simulator_key(
     }
     find_simulator_key(conn)?
         .ok_or_else(|| StoreError::Corrupt("idp simulator key vanished".into()))
+}
+
+/// `(row id, stored private key)` of the row, for sealing and rotation.
+pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>> {
+    Ok(idp_simulator_keys::table
+        .select((idp_simulator_keys::id, idp_simulator_keys::private_key_pem))
+        .load(conn)?)
+}
+
+/// Replaces the stored private key if it still is `old` (compare-and-set).
+pub fn replace_private_key(
+    conn: &mut DbConn,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        idp_simulator_keys::table
+            .filter(idp_simulator_keys::id.eq(id))
+            .filter(idp_simulator_keys::private_key_pem.eq(old)),
+    )
+    .set(idp_simulator_keys::private_key_pem.eq(new))
+    .execute(conn)?)
 }

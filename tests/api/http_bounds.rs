@@ -366,6 +366,7 @@ fn sqlite_legitimate_outcomes_do_not_spend_the_budget() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn postgres_legitimate_outcomes_do_not_spend_the_budget() {
     legitimate_outcomes_do_not_spend_the_budget(Backend::Postgres);
 }

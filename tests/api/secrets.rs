@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::saml_support::block_on;
 use crate::support::process::{command, ServerProcess};
 use crate::support::receiver::Receiver;
-use crate::support::{pg, postgres_url, shared_layer, Backend, TestApp, SECRET_KEY};
+use crate::support::{pg, shared_layer, Backend, TestApp, SECRET_KEY};
 
 /// A replica's state on the app's database with `layer` on top of the test settings.
 fn state(app_url: &str, layer: ConfigLayer) -> Result<AppState, String> {
@@ -290,7 +290,11 @@ fn rotation_moves_every_secret_to_the_new_key(backend: Backend) {
 macro_rules! on_both_backends {
     ($($name:ident),*) => {
         mod sqlite { $(#[test] fn $name() { super::$name(super::Backend::Sqlite) })* }
-        mod postgres { $(#[test] fn $name() { super::$name(super::Backend::Postgres) })* }
+        mod postgres { $(
+            #[test]
+            #[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
+            fn $name() { super::$name(super::Backend::Postgres) }
+        )* }
     };
 }
 
@@ -302,11 +306,9 @@ on_both_backends!(
 );
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn postgres_without_a_key_does_not_start() {
-    let Some(server) = postgres_url() else {
-        crate::support::note_postgres_skipped();
-        return;
-    };
+    let server = crate::support::require_postgres_url();
     let db = pg::TestDatabase::create(&server);
     let mut child = command(&db.url)
         .env_remove("PROVISIOND_SECRET_KEY")

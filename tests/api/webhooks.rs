@@ -315,6 +315,7 @@ fn internal_targets_are_refused_without_the_setting_sqlite() {
 }
 
 #[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
 fn internal_targets_are_refused_without_the_setting_postgres() {
     internal_targets_are_refused_without_the_setting(crate::support::Backend::Postgres);
 }
