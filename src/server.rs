@@ -48,8 +48,8 @@ const OUTBOUND_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Builds the application state: opens the pool, applies migrations, loads the secret
 /// key and seals any plaintext secret left by an older version (refusing to start with a
-/// key that does not open the stored ones), wires the clock, id source and resolver. Pass `None` for the defaults (wall clock, OS randomness,
-/// configured DNS).
+/// key that does not open the stored ones), wires the clock, id source and resolver.
+/// Pass `None` for the defaults (wall clock, OS randomness, configured DNS).
 pub fn build_state(
     config: Config,
     clock: Option<Arc<dyn Clock>>,
