@@ -110,7 +110,7 @@ pub fn setup<'a>(
 pub fn browser() -> Client {
     Client::builder()
         .redirect(Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
+        .timeout(std::time::Duration::from_secs(120))
         .build()
         .unwrap()
 }

@@ -83,11 +83,14 @@ pub struct TestAppBuilder {
     max_body_bytes: Option<usize>,
     clock: Option<Arc<dyn Clock>>,
     /// Extra settings applied last (see [`TestAppBuilder::settings`]).
-    settings: Option<Box<dyn FnOnce(&mut ConfigLayer)>>,
+    settings: Option<Settings>,
     outbound_allowed: Option<Vec<String>>,
     public_url: Option<String>,
     dev_idp_simulator: bool,
 }
+
+/// A change to the server's settings, applied after the harness's own.
+type Settings = Box<dyn FnOnce(&mut ConfigLayer)>;
 
 /// A clock tests move by hand: time is injected, never slept.
 #[derive(Debug)]
