@@ -77,23 +77,68 @@ impl Method {
 #[error("element is not part of the document")]
 pub struct NotInDocument;
 
+/// Why [`canonicalize_within`] produced nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum C14nError {
+    /// The apex element does not belong to the document.
+    #[error("element is not part of the document")]
+    NotInDocument,
+    /// The canonical form would exceed the byte budget.
+    #[error("canonical form larger than {limit} bytes")]
+    TooLarge {
+        /// The budget that was exceeded.
+        limit: usize,
+    },
+}
+
+/// The output budget for canonicalizing (part of) a document parsed from `source_len`
+/// bytes. Honest input grows by at most ~6× (`"` in a single-quoted attribute value
+/// becomes `&quot;`, `>` in text `&gt;`, `<a/>` becomes `<a></a>`). Exclusive C14N can
+/// grow without that bound: every element re-renders the declarations of the prefixes
+/// it uses that its parent did not use, so one long namespace URI used by thousands of
+/// siblings is written thousands of times. This budget keeps that linear in the input.
+pub fn budget_for(source_len: usize) -> usize {
+    source_len.saturating_mul(6).saturating_add(64 * 1024)
+}
+
+/// [`canonicalize`], refusing to write more than `max_bytes`.
+pub fn canonicalize_within(
+    doc: &Document,
+    apex: &Element,
+    method: &Method,
+    exclude: Option<&Element>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, C14nError> {
+    run(doc, apex, method, exclude, max_bytes)
+}
+
 /// Canonicalizes the subtree rooted at `apex` (a node of `doc`), leaving out the
 /// element `exclude` and its subtree (enveloped-signature transform) if given.
-///
-/// Cost: linear in the subtree. The namespaces in scope and the ones already rendered
-/// live in one map each, changed on entry to an element and restored from an undo log
-/// on exit (never copied per element: a copy per element makes c14n quadratic in the
-/// declarations in scope, a classic XML-DSig denial of service). Below the apex only the
-/// element's own declarations, its own prefixes and its attributes' prefixes can change
-/// what must be rendered, so only those are looked at; the apex looks at every binding
-/// in scope once (bounded by `xml::Limits::max_namespaces_in_scope`).
 pub fn canonicalize(
     doc: &Document,
     apex: &Element,
     method: &Method,
     exclude: Option<&Element>,
 ) -> Result<Vec<u8>, NotInDocument> {
-    let ancestors = doc.ancestors_of(apex).ok_or(NotInDocument)?;
+    run(doc, apex, method, exclude, usize::MAX).map_err(|_| NotInDocument)
+}
+
+/// Cost: linear in the subtree. The namespaces in scope and the ones already rendered
+/// live in one map each, changed on entry to an element and restored from an undo log
+/// on exit (never copied per element: a copy per element makes c14n quadratic in the
+/// declarations in scope, a classic XML-DSig denial of service). Below the apex only the
+/// element's own declarations, its own prefixes and its attributes' prefixes can change
+/// what must be rendered, so only those are looked at; the apex looks at every binding
+/// in scope once (bounded by `xml::Limits::max_namespaces_in_scope`), and the output
+/// stops at `max_bytes`.
+fn run(
+    doc: &Document,
+    apex: &Element,
+    method: &Method,
+    exclude: Option<&Element>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, C14nError> {
+    let ancestors = doc.ancestors_of(apex).ok_or(C14nError::NotInDocument)?;
     let mut scope: HashMap<&str, &str> = HashMap::new();
     for d in doc.context_ns() {
         scope.insert(d.prefix.as_deref().unwrap_or_default(), d.uri.as_str());
@@ -139,6 +184,7 @@ pub fn canonicalize(
         rendered: HashMap::new(),
         undo: Vec::new(),
         checks,
+        max_bytes,
     };
     c.element(apex, true, &inherited_xml);
     let (bytes, checks) = (c.out.len() as u64, c.checks);
@@ -146,6 +192,9 @@ pub fn canonicalize(
         w.canonical_bytes += bytes;
         w.ns_checks += checks;
     });
+    if c.out.len() > max_bytes {
+        return Err(C14nError::TooLarge { limit: max_bytes });
+    }
     Ok(c.out)
 }
 
@@ -170,10 +219,15 @@ struct Canon<'a> {
     undo: Vec<Undo<'a>>,
     /// Namespace bindings looked at (see `work::Work::ns_checks`).
     checks: u64,
+    /// Output budget: past it, nothing more is written (the caller refuses).
+    max_bytes: usize,
 }
 
 impl<'a> Canon<'a> {
     fn element(&mut self, el: &'a Element, apex: bool, inherited_xml: &BTreeMap<&'a str, &'a str>) {
+        if self.out.len() > self.max_bytes {
+            return;
+        }
         let mark = self.undo.len();
         for d in el.ns_decls() {
             let p = d.prefix.as_deref().unwrap_or_default();

@@ -76,6 +76,10 @@ pub enum DsigError {
     /// A required element or attribute is missing or malformed (bad base64, …).
     #[error("malformed signature: {0}")]
     Malformed(&'static str),
+    /// The canonical form of the signed content would exceed `c14n::budget_for` the
+    /// document's size (exclusive C14N re-rendering namespace declarations).
+    #[error("canonical form too large")]
+    CanonicalFormTooLarge,
     /// The digest of the referenced content does not match DigestValue.
     #[error("digest mismatch")]
     DigestMismatch,
@@ -263,8 +267,9 @@ pub fn verify_element(
     }
     doc.check_unique_ids().map_err(|_| DsigError::DuplicateId)?;
 
-    let si_bytes = c14n::canonicalize(doc, signed_info, &si_method, None)
-        .map_err(|_| DsigError::NotInDocument)?;
+    let budget = c14n::budget_for(doc.source_len());
+    let si_bytes = c14n::canonicalize_within(doc, signed_info, &si_method, None, budget)
+        .map_err(c14n_error)?;
     let cert_index = candidates
         .iter()
         .find(|(_, c)| sig_alg.verify(c, &si_bytes, &sig_bytes))
@@ -272,9 +277,14 @@ pub fn verify_element(
         .ok_or(DsigError::SignatureInvalid)?;
 
     // A bare "#id" reference yields a node-set without comments (§4.4.3.3).
-    let signed_bytes =
-        c14n::canonicalize(doc, target, &ref_method.without_comments(), Some(signature))
-            .map_err(|_| DsigError::NotInDocument)?;
+    let signed_bytes = c14n::canonicalize_within(
+        doc,
+        target,
+        &ref_method.without_comments(),
+        Some(signature),
+        budget,
+    )
+    .map_err(c14n_error)?;
     let actual = digest_alg.digest(&signed_bytes)?;
     if actual.len() != expected_digest.len() || !openssl::memcmp::eq(&actual, &expected_digest) {
         return Err(DsigError::DigestMismatch);
@@ -285,6 +295,13 @@ pub fn verify_element(
         id: id.to_owned(),
         cert_index,
     })
+}
+
+fn c14n_error(e: c14n::C14nError) -> DsigError {
+    match e {
+        c14n::C14nError::NotInDocument => DsigError::NotInDocument,
+        c14n::C14nError::TooLarge { .. } => DsigError::CanonicalFormTooLarge,
+    }
 }
 
 fn algorithm(el: &Element) -> Result<&str, DsigError> {

@@ -210,7 +210,7 @@ pub fn parse_in_context(
     let elements = b.elements as u64;
     crate::saml::work::add(|w| w.parsed_elements += elements);
     b.root
-        .map(|r| Document::new(r, context.to_vec()))
+        .map(|r| Document::new(r, context.to_vec(), input.len()))
         .ok_or(XmlError::NoRoot)
 }
 
