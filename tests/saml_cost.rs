@@ -345,3 +345,88 @@ fn every_class_does_linear_work() {
         }
     }
 }
+
+/// A small deterministic generator (xorshift) of namespace-heavy documents: the property
+/// test that runs in `cargo test` next to the cargo-fuzz `c14n` target in CI.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_element(rng: &mut Rng, depth: usize, out: &mut String, elements: &mut u64) {
+    *elements += 1;
+    let prefix = match rng.below(4) {
+        0 => String::new(),
+        _ => format!("p{}:", rng.below(6)),
+    };
+    out.push('<');
+    out.push_str(&prefix);
+    out.push('e');
+    for _ in 0..rng.below(4) {
+        match rng.below(3) {
+            0 => out.push_str(&format!(" xmlns=\"urn:d{}\"", rng.below(3))),
+            _ => {
+                let p = rng.below(6);
+                out.push_str(&format!(" xmlns:p{p}=\"urn:{}\"", rng.below(3)));
+            }
+        }
+    }
+    out.push('>');
+    if depth < 12 {
+        for _ in 0..rng.below(5) {
+            random_element(rng, depth + 1, out, elements);
+        }
+    }
+    out.push_str("</");
+    out.push_str(&prefix);
+    out.push_str("e>");
+}
+
+/// Random documents (fixed seeds) with every prefix declared at the root and re-declared
+/// at random below: whatever the shape, c14n looks at a bounded number of bindings per
+/// element and its output stays within the budget (and it never panics).
+#[test]
+fn random_namespace_documents_canonicalize_in_linear_work() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let root_decls: String = (0..6).map(|p| format!(" xmlns:p{p}=\"urn:root{p}\"")).collect();
+    for _ in 0..300 {
+        let mut body = String::new();
+        let mut elements = 1;
+        for _ in 0..rng.below(6) + 1 {
+            random_element(&mut rng, 1, &mut body, &mut elements);
+        }
+        let xml = format!("<r{root_decls}>{body}</r>");
+        let Ok(doc) = parse(&xml, &Limits::default()) else {
+            continue;
+        };
+        for method in [
+            Method::Inclusive {
+                with_comments: false,
+            },
+            Method::Exclusive {
+                with_comments: false,
+                inclusive_prefixes: vec!["#default".into(), "p1".into(), "p4".into()],
+            },
+        ] {
+            for apex in std::iter::once(doc.root()).chain(doc.root().child_elements()) {
+                let (out, w) = measure(|| canonicalize(&doc, apex, &method, None).unwrap());
+                // Per element: its own declarations (≤ 3), its prefix, the apex's scope.
+                assert!(
+                    w.ns_checks <= 8 * elements + 16,
+                    "{} checks for {elements} elements",
+                    w.ns_checks
+                );
+                assert!(out.len() <= provisiond::saml::c14n::budget_for(xml.len()));
+            }
+        }
+    }
+}

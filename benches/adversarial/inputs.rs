@@ -21,8 +21,22 @@ use provisiond::saml::response::ResponseConfig;
 use provisiond::saml::xml::{parse, Limits};
 
 pub const IDP: &str = "https://idp.adversarial.example/saml";
-pub const SP: &str = "https://sp.example.com/sso/saml/metadata/conn_1";
-pub const ACS: &str = "https://sp.example.com/sso/saml/acs/conn_1";
+/// Defaults; the end-to-end bench sets `ADV_SP`, `ADV_ACS` and `ADV_NOW` (RFC 3339) to
+/// the real connection's values and the server's clock.
+const SP_DEFAULT: &str = "https://sp.example.com/sso/saml/metadata/conn_1";
+const ACS_DEFAULT: &str = "https://sp.example.com/sso/saml/acs/conn_1";
+
+pub fn sp() -> String {
+    std::env::var("ADV_SP").unwrap_or_else(|_| SP_DEFAULT.to_owned())
+}
+
+pub fn acs() -> String {
+    std::env::var("ADV_ACS").unwrap_or_else(|_| ACS_DEFAULT.to_owned())
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
 const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -38,7 +52,11 @@ fn fixture(path: &str) -> String {
 
 /// The instant every input is valid at.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).unwrap()
+    std::env::var("ADV_NOW")
+        .ok()
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).unwrap())
 }
 
 pub fn idp_key() -> PKey<Private> {
@@ -55,7 +73,7 @@ pub fn sp_key() -> PKey<Private> {
 
 /// The connection the inputs are posted to (IdP-initiated: no InResponseTo).
 pub fn config() -> ResponseConfig {
-    let mut c = ResponseConfig::new(IDP, SP, ACS, vec![idp_cert()]);
+    let mut c = ResponseConfig::new(IDP, &sp(), &acs(), vec![idp_cert()]);
     c.sp_decryption_keys = vec![sp_key()];
     c
 }
@@ -77,16 +95,22 @@ fn attributes(count: usize) -> String {
 
 /// An unsigned Assertion with `extra` inside its AttributeStatement.
 fn assertion(id: &str, extra: &str) -> String {
+    let (sp, acs, t) = (sp(), acs(), now());
+    let (issued, before, after) = (
+        stamp(t - chrono::Duration::minutes(1)),
+        stamp(t - chrono::Duration::minutes(2)),
+        stamp(t + chrono::Duration::minutes(4)),
+    );
     format!(
-        "<saml:Assertion xmlns:saml=\"{SAML}\" ID=\"{id}\" IssueInstant=\"2026-01-01T12:00:00Z\" Version=\"2.0\">\
+        "<saml:Assertion xmlns:saml=\"{SAML}\" ID=\"{id}\" IssueInstant=\"{issued}\" Version=\"2.0\">\
 <saml:Issuer>{IDP}</saml:Issuer>\
 <saml:Subject><saml:NameID Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\">alice</saml:NameID>\
 <saml:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\">\
-<saml:SubjectConfirmationData NotOnOrAfter=\"2026-01-01T12:05:00Z\" Recipient=\"{ACS}\"></saml:SubjectConfirmationData>\
+<saml:SubjectConfirmationData NotOnOrAfter=\"{after}\" Recipient=\"{acs}\"></saml:SubjectConfirmationData>\
 </saml:SubjectConfirmation></saml:Subject>\
-<saml:Conditions NotBefore=\"2026-01-01T11:59:00Z\" NotOnOrAfter=\"2026-01-01T12:05:00Z\">\
-<saml:AudienceRestriction><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction></saml:Conditions>\
-<saml:AuthnStatement AuthnInstant=\"2026-01-01T12:00:00Z\" SessionIndex=\"_s1\">\
+<saml:Conditions NotBefore=\"{before}\" NotOnOrAfter=\"{after}\">\
+<saml:AudienceRestriction><saml:Audience>{sp}</saml:Audience></saml:AudienceRestriction></saml:Conditions>\
+<saml:AuthnStatement AuthnInstant=\"{issued}\" SessionIndex=\"_s1\">\
 <saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>\
 <saml:AttributeStatement><saml:Attribute Name=\"email\"><saml:AttributeValue>alice@example.com</saml:AttributeValue></saml:Attribute>{extra}</saml:AttributeStatement>\
 </saml:Assertion>"
@@ -134,9 +158,10 @@ fn insert_signature(xml: &str, signature: &str) -> String {
 }
 
 fn response(inner: &str, extra_attrs: &str) -> String {
+    let (acs, issued) = (acs(), stamp(now() - chrono::Duration::minutes(1)));
     format!(
         "<samlp:Response xmlns:samlp=\"{SAMLP}\" xmlns:saml=\"{SAML}\" ID=\"_r1\" Version=\"2.0\" \
-IssueInstant=\"2026-01-01T12:00:00Z\" Destination=\"{ACS}\"{extra_attrs}><saml:Issuer>{IDP}</saml:Issuer>\
+IssueInstant=\"{issued}\" Destination=\"{acs}\"{extra_attrs}><saml:Issuer>{IDP}</saml:Issuer>\
 <samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"></samlp:StatusCode></samlp:Status>\
 {inner}</samlp:Response>"
     )
