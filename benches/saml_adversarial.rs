@@ -63,10 +63,15 @@ fn main() {
         if args.iter().any(|a| a == "--write-only") {
             for size in SIZES {
                 let kib = size / 1024;
-                let all = [("valid", valid as Builder), ("valid_both", valid_both_signed)];
-                for (name, build) in all.iter().copied().chain(
-                    CLASSES.iter().map(|(n, _, b)| (*n, *b)),
-                ) {
+                let all = [
+                    ("valid", valid as Builder),
+                    ("valid_both", valid_both_signed),
+                ];
+                for (name, build) in all
+                    .iter()
+                    .copied()
+                    .chain(CLASSES.iter().map(|(n, _, b)| (*n, *b)))
+                {
                     std::fs::write(dir.join(format!("{kib}k-{name}.b64")), b64(&build(size)))
                         .unwrap();
                 }
@@ -88,8 +93,20 @@ fn main() {
         let (both_ms, _, wb) = cost(&both);
         let kib = size / 1024;
         for (name, xml, ms, outcome, w) in [
-            ("valid (assertion signed)", &valid_xml, valid_ms, "accepted".to_owned(), w),
-            ("valid (both signed)", &both, both_ms, "accepted".to_owned(), wb),
+            (
+                "valid (assertion signed)",
+                &valid_xml,
+                valid_ms,
+                "accepted".to_owned(),
+                w,
+            ),
+            (
+                "valid (both signed)",
+                &both,
+                both_ms,
+                "accepted".to_owned(),
+                wb,
+            ),
         ] {
             println!(
                 "| {kib} KiB | {name} | {} | {outcome} | {ms:.2} | {valid_ms:.2} | {:.2} | {} | {} | {} | {} |",
