@@ -3,7 +3,7 @@
 inputs of `benches/saml_adversarial.rs` POSTed to its ACS, and the server's CPU time per
 request read from /proc/<pid>/stat (utime + stime, all threads, dead ones included).
 
-  bench/adversarial_acs.py [--bin target/release/provisiond] [--posts 30]
+  bench/adversarial_acs.py [--bin target/release/provisiond] [--posts 30] [--size 160k]
 
 Steps: start the server on a fresh SQLite file (127.0.0.1, a free port), create an
 organization, a verified domain (example.com) and a SAML connection pinning the test IdP
@@ -71,6 +71,7 @@ def main():
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     ap.add_argument("--bin", default=os.path.join(target, "release", "provisiond"))
     ap.add_argument("--posts", type=int, default=30)
+    ap.add_argument("--size", default="", help="only inputs of this size, e.g. 160k")
     args = ap.parse_args()
     benches = sorted(glob.glob(os.path.join(target, "release", "deps", "saml_adversarial-*")),
                      key=os.path.getmtime)
@@ -114,6 +115,8 @@ def main():
         results = {}
         for f in sorted(os.listdir(inputs)):
             size, _, name = f[:-4].partition("-")
+            if args.size and size != args.size:
+                continue
             body = "SAMLResponse=" + urllib.parse.quote(open(os.path.join(inputs, f)).read(), safe="")
             statuses = Counter()
             before = cpu_seconds(server.pid)
