@@ -5,7 +5,7 @@
 use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;
 use provisiond::saml::dsig::{verify_element, DsigError, VerifyOptions};
-use provisiond::saml::encryption::{decrypt_assertion, DecryptError, SAML_NS};
+use provisiond::saml::encryption::{decrypt_assertion, DataEncryption, DecryptError, SAML_NS};
 use provisiond::saml::xml::{parse, Document, Limits};
 use std::path::PathBuf;
 
@@ -20,13 +20,30 @@ fn key(name: &str) -> PKey<Private> {
     PKey::private_key_from_pem(fixture(&format!("keys/{name}.key")).as_bytes()).unwrap()
 }
 
+/// The family a connection would opt in to for this fixture (its data algorithm).
+fn family_of(xml: &str) -> DataEncryption {
+    if xml.contains("-cbc\"") {
+        DataEncryption::AesCbc
+    } else {
+        DataEncryption::AesGcm
+    }
+}
+
 fn decrypt_xml(xml: &str, keys: &[PKey<Private>]) -> Result<Document, DecryptError> {
+    decrypt_as(xml, keys, family_of(xml))
+}
+
+fn decrypt_as(
+    xml: &str,
+    keys: &[PKey<Private>],
+    family: DataEncryption,
+) -> Result<Document, DecryptError> {
     let doc = parse(xml, &Limits::default()).unwrap();
     let enc = doc
         .root()
         .only_child(SAML_NS, "EncryptedAssertion")
         .unwrap();
-    decrypt_assertion(&doc, enc, keys, &Limits::default())
+    decrypt_assertion(&doc, enc, keys, family, &Limits::default())
 }
 
 fn decrypt(name: &str, keys: &[PKey<Private>]) -> Result<Document, DecryptError> {
@@ -179,7 +196,7 @@ fn plaintext_refusal_is_indistinguishable_from_bad_ciphertext() {
         ..Limits::default()
     };
     assert_eq!(
-        decrypt_assertion(&doc, enc, &[key("sp-rsa")], &tight).unwrap_err(),
+        decrypt_assertion(&doc, enc, &[key("sp-rsa")], DataEncryption::AesGcm, &tight).unwrap_err(),
         DecryptError::DataDecryptionFailed
     );
 }

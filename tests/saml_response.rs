@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use openssl::pkey::PKey;
 use openssl::x509::X509;
 use provisiond::saml::dsig::DsigError;
-use provisiond::saml::encryption::DecryptError;
+use provisiond::saml::encryption::{DataEncryption, DecryptError};
 use provisiond::saml::response::{
     decode_post_binding, peek_in_response_to, validate_response, ResponseConfig, ResponseError,
 };
@@ -115,11 +115,18 @@ fn encrypted_assertions_validate() {
         "oaep-mgf1p-aes256-cbc",
         "oaep11-sha256-aes256-gcm",
     ] {
+        // A CBC IdP needs the connection's opt-in (and then only CBC is accepted).
+        c.data_encryption = if v.ends_with("cbc") {
+            DataEncryption::AesCbc
+        } else {
+            DataEncryption::AesGcm
+        };
         let xml = fixture(&format!("encrypted/{v}.xml"));
         let a = validate_response(&xml, &c, at(12, 1), Some(REQ))
             .unwrap_or_else(|e| panic!("{v}: {e}"));
         assert_eq!(a.name_id, "alice@example.com");
     }
+    c.data_encryption = DataEncryption::AesCbc;
     let xml = fixture("encrypted/rsa15-aes128-cbc.xml");
     assert_eq!(
         validate_response(&xml, &c, at(12, 1), Some(REQ)),

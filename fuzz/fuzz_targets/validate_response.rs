@@ -30,7 +30,21 @@ fuzz_target!(|data: &[u8]| {
     let Some(now) = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 12, 1, 0).single() else {
         return;
     };
-    if let Ok(a) = validate_response(text, config(), now, Some("_req_9f6c1b2a")) {
+    let (result, work) = provisiond::saml::work::measure(|| {
+        validate_response(text, config(), now, Some("_req_9f6c1b2a"))
+    });
+    // Bounded work (issue #12): one parse, two signatures at most, each canonical form
+    // within its budget; no RSA decryption (no SP key is configured).
+    let n = text.len() as u64;
+    assert!(work.parses <= 1, "{work:?}");
+    assert!(work.signature_verifications <= 2, "{work:?}");
+    assert!(
+        work.canonical_bytes <= 2 * provisiond::saml::c14n::budget_for(text.len()) as u64,
+        "{work:?}"
+    );
+    assert!(work.ns_checks <= 4 * n + 1_024, "{work:?}");
+    assert_eq!(work.rsa_decryptions, 0);
+    if let Ok(a) = result {
         // Accepting is only possible for unmodified signed content: the identity must be
         // exactly the fixtures' (a mutation that changed it and still verified is a bug).
         assert_eq!(a.name_id, "alice@example.com", "accepted a changed identity");

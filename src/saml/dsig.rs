@@ -76,9 +76,17 @@ pub enum DsigError {
     /// A required element or attribute is missing or malformed (bad base64, …).
     #[error("malformed signature: {0}")]
     Malformed(&'static str),
+    /// The canonical form of the signed content would exceed `c14n::budget_for` the
+    /// document's size (exclusive C14N re-rendering namespace declarations).
+    #[error("canonical form too large")]
+    CanonicalFormTooLarge,
     /// The digest of the referenced content does not match DigestValue.
     #[error("digest mismatch")]
     DigestMismatch,
+    /// SignatureValue has a length no pinned key of the signature's family produces
+    /// (checked before any cryptography).
+    #[error("SignatureValue length matches no trusted key")]
+    SignatureLength,
     /// No configured certificate validates SignatureValue over SignedInfo.
     #[error("signature does not verify with any trusted certificate")]
     SignatureInvalid,
@@ -151,7 +159,23 @@ pub fn signatures(el: &Element) -> impl Iterator<Item = &Element> {
     el.children_named(DSIG_NS, "Signature")
 }
 
+/// Most entries accepted in an `InclusiveNamespaces PrefixList` (real IdPs send one to
+/// five; each is looked up on the apex and against every declaration below it).
+pub const MAX_INCLUSIVE_PREFIXES: usize = 32;
+/// Longest base64 text accepted for a DigestValue or SignatureValue before decoding
+/// (an RSA-8192 signature is 1,368 characters).
+const MAX_B64_SIGNATURE_CHARS: usize = 2_048;
+
 /// Verifies the enveloped signature of `target` (a node of `doc`) against `certs`.
+///
+/// Order (issue #12, bounded work before trust): everything cheap first — one Signature,
+/// one SignedInfo, one Reference to `#` + the element's own ID, allowed transforms and
+/// algorithms, a DigestValue of the digest's length, a SignatureValue whose length fits
+/// a pinned key of the signature's family — then the signature over the small SignedInfo
+/// (one public-key operation per pinned key of that size), and only then the
+/// canonicalization and digest of the (attacker-sized) referenced content. Input that
+/// fails a shape check costs no cryptography at all; input without a genuine IdP
+/// signature over its SignedInfo is never canonicalized beyond SignedInfo.
 pub fn verify_element(
     doc: &Document,
     target: &Element,
@@ -161,9 +185,6 @@ pub fn verify_element(
     if certs.is_empty() {
         return Err(DsigError::NoTrustedCertificates);
     }
-    if doc.ancestors_of(target).is_none() {
-        return Err(DsigError::NotInDocument);
-    }
     let signature = target
         .only_child(DSIG_NS, "Signature")
         .map_err(|n| match n {
@@ -171,8 +192,6 @@ pub fn verify_element(
             _ => DsigError::MultipleSignatures,
         })?;
     let id = target.id().ok_or(DsigError::MissingId)?;
-    // IDs must be unique document-wide, or "#id" could mean two elements (XSW).
-    doc.check_unique_ids().map_err(|_| DsigError::DuplicateId)?;
 
     if signature.children_named(DSIG_NS, "SignedInfo").count() != 1 {
         return Err(DsigError::SignedInfoCount);
@@ -204,7 +223,7 @@ pub fn verify_element(
         return Err(DsigError::Malformed("unexpected SignedInfo child"));
     }
 
-    let si_method = c14n_method(c14n_el).ok_or(DsigError::UnsupportedCanonicalization)?;
+    let si_method = c14n_method(c14n_el)?.ok_or(DsigError::UnsupportedCanonicalization)?;
     let sig_alg = SignatureAlg::from_uri(algorithm(sm_el)?, opts.allow_sha1)?;
 
     // Reference: URI="#id" of exactly the target (XML-DSig §4.4.3.3).
@@ -226,23 +245,50 @@ pub fn verify_element(
             .only_child(DSIG_NS, "DigestValue")
             .map_err(|_| DsigError::Malformed("DigestValue"))?,
     )?;
+    if expected_digest.len() != digest_alg.len() {
+        return Err(DsigError::Malformed("DigestValue length"));
+    }
+    let sig_bytes = decode_b64(sig_value)?;
+    // Only keys of the signature's family whose signatures have exactly this length
+    // (RSA: the modulus size; ECDSA: twice the field size) are worth a verification.
+    let candidates: Vec<(usize, &X509)> = certs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| sig_alg.signature_len(c) == Some(sig_bytes.len()))
+        .collect();
+    if candidates.is_empty() {
+        return Err(DsigError::SignatureLength);
+    }
+
+    // Linear passes over the document: the target must be a node of it, and IDs must be
+    // unique document-wide, or "#id" could mean two elements (XSW).
+    if doc.ancestors_of(target).is_none() {
+        return Err(DsigError::NotInDocument);
+    }
+    doc.check_unique_ids().map_err(|_| DsigError::DuplicateId)?;
+
+    let budget = c14n::budget_for(doc.source_len());
+    let si_bytes = c14n::canonicalize_within(doc, signed_info, &si_method, None, budget)
+        .map_err(c14n_error)?;
+    let cert_index = candidates
+        .iter()
+        .find(|(_, c)| sig_alg.verify(c, &si_bytes, &sig_bytes))
+        .map(|(i, _)| *i)
+        .ok_or(DsigError::SignatureInvalid)?;
 
     // A bare "#id" reference yields a node-set without comments (§4.4.3.3).
-    let signed_bytes =
-        c14n::canonicalize(doc, target, &ref_method.without_comments(), Some(signature))
-            .map_err(|_| DsigError::NotInDocument)?;
+    let signed_bytes = c14n::canonicalize_within(
+        doc,
+        target,
+        &ref_method.without_comments(),
+        Some(signature),
+        budget,
+    )
+    .map_err(c14n_error)?;
     let actual = digest_alg.digest(&signed_bytes)?;
     if actual.len() != expected_digest.len() || !openssl::memcmp::eq(&actual, &expected_digest) {
         return Err(DsigError::DigestMismatch);
     }
-
-    let si_bytes = c14n::canonicalize(doc, signed_info, &si_method, None)
-        .map_err(|_| DsigError::NotInDocument)?;
-    let sig_bytes = decode_b64(sig_value)?;
-    let cert_index = certs
-        .iter()
-        .position(|c| sig_alg.verify(c, &si_bytes, &sig_bytes))
-        .ok_or(DsigError::SignatureInvalid)?;
 
     Ok(VerifiedElement {
         element: target.clone_without(signature),
@@ -251,20 +297,38 @@ pub fn verify_element(
     })
 }
 
+fn c14n_error(e: c14n::C14nError) -> DsigError {
+    match e {
+        c14n::C14nError::NotInDocument => DsigError::NotInDocument,
+        c14n::C14nError::TooLarge { .. } => DsigError::CanonicalFormTooLarge,
+    }
+}
+
 fn algorithm(el: &Element) -> Result<&str, DsigError> {
     el.attr("Algorithm")
         .ok_or(DsigError::Malformed("missing Algorithm"))
 }
 
-/// A C14N method element with its optional `ec:InclusiveNamespaces PrefixList`.
-fn c14n_method(el: &Element) -> Option<Method> {
-    let prefixes = el
+/// A C14N method element with its optional `ec:InclusiveNamespaces PrefixList`
+/// (at most [`MAX_INCLUSIVE_PREFIXES`] entries); `Ok(None)` for an unknown algorithm.
+fn c14n_method(el: &Element) -> Result<Option<Method>, DsigError> {
+    let list = el
         .children_named(EXC_NS, "InclusiveNamespaces")
         .next()
         .and_then(|e| e.attr("PrefixList"))
-        .map(|l| l.split_ascii_whitespace().map(str::to_owned).collect())
         .unwrap_or_default();
-    Method::from_uri(el.attr("Algorithm")?, prefixes)
+    let mut prefixes = Vec::new();
+    for p in list.split_ascii_whitespace() {
+        if prefixes.len() == MAX_INCLUSIVE_PREFIXES {
+            return Err(DsigError::Malformed(
+                "too many InclusiveNamespaces prefixes",
+            ));
+        }
+        prefixes.push(p.to_owned());
+    }
+    Ok(el
+        .attr("Algorithm")
+        .and_then(|a| Method::from_uri(a, prefixes)))
 }
 
 /// Accepts `[enveloped]` or `[enveloped, c14n]`; with no explicit C14N transform the
@@ -282,15 +346,19 @@ fn reference_transforms(reference: &Element) -> Result<Method, DsigError> {
             with_comments: false,
         }),
         [env, c] if env.attr("Algorithm") == Some(ENVELOPED) => {
-            c14n_method(c).ok_or(DsigError::UnsupportedTransform)
+            c14n_method(c)?.ok_or(DsigError::UnsupportedTransform)
         }
         _ => Err(DsigError::UnsupportedTransform),
     }
 }
 
-/// Base64 content of an element; XML base64 may be wrapped with any whitespace.
+/// Base64 content of a DigestValue or SignatureValue; XML base64 may be wrapped with any
+/// whitespace. More than [`MAX_B64_SIGNATURE_CHARS`] characters is refused undecoded.
 fn decode_b64(el: &Element) -> Result<Vec<u8>, DsigError> {
     let compact: String = el.text().chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() > MAX_B64_SIGNATURE_CHARS {
+        return Err(DsigError::Malformed("base64 value too long"));
+    }
     base64::engine::general_purpose::STANDARD
         .decode(compact)
         .map_err(|_| DsigError::Malformed("base64"))

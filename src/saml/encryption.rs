@@ -1,9 +1,13 @@
 //! `saml:EncryptedAssertion` decryption (XML Encryption 1.1, SAML Core §2.3.4).
 //!
 //! Key transport: RSA-OAEP (`rsa-oaep-mgf1p`, and `xmlenc11#rsa-oaep` with any SHA-2
-//! digest and MGF1). RSA PKCS#1 v1.5 is refused (Bleichenbacher). Data: AES-GCM and
-//! AES-CBC. Decryption gives confidentiality only: anyone holding the SP certificate can
+//! digest and MGF1). RSA PKCS#1 v1.5 is refused (Bleichenbacher). Data: AES-GCM, or
+//! AES-CBC where the caller opted in — never both for one key ([`DataEncryption`]).
+//! Decryption gives confidentiality only: anyone holding the SP certificate can
 //! encrypt, so the result still needs a verified signature (see `dsig`).
+//!
+//! Cost before trust: at most [`MAX_ENCRYPTED_KEYS`] EncryptedKey elements, and an RSA
+//! private-key operation only for a wrapped key exactly as long as the SP key's modulus.
 
 use super::xml::{parse_in_context, Document, Element, Limits};
 use base64::Engine as _;
@@ -19,6 +23,30 @@ pub const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub const XENC_NS: &str = "http://www.w3.org/2001/04/xmlenc#";
 const XENC11_NS: &str = "http://www.w3.org/2009/xmlenc11#";
 const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// Most `xenc:EncryptedKey` elements accepted for one EncryptedAssertion (IdPs send one,
+/// or one per SP certificate during a rollover). Each may cost an RSA private-key
+/// operation per SP key, so more are refused before any is tried.
+pub const MAX_ENCRYPTED_KEYS: usize = 4;
+/// Longest base64 text accepted for a wrapped key (an RSA-8192 block is 1,368 chars).
+const MAX_B64_WRAPPED_KEY_CHARS: usize = 2_048;
+
+/// The one family of data encryption a set of SP keys accepts.
+///
+/// XML Encryption's "backwards compatibility attack" (Jager, Schinzel, Somorovsky,
+/// ESORICS 2012): a session key wrapped for AES-GCM can be lifted into a forged
+/// EncryptedData that names AES-CBC; whatever a CBC decryption reveals (padding or
+/// parse failures, timing) then decrypts the GCM ciphertext too. So one SP key never
+/// unwraps keys for both: GCM unless the connection opts in to CBC (older IdPs), and
+/// then CBC only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DataEncryption {
+    /// AES-GCM only (XML Encryption 1.1 `aes*-gcm`): the default.
+    #[default]
+    AesGcm,
+    /// AES-CBC only (XML Encryption 1.0 `aes*-cbc`), for IdPs that cannot do GCM.
+    AesCbc,
+}
 
 /// Why an EncryptedAssertion could not be decrypted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +69,13 @@ pub enum DecryptError {
     /// Unsupported data encryption algorithm.
     #[error("unsupported data encryption algorithm")]
     UnsupportedDataEncryption,
+    /// A supported data encryption algorithm of the family these keys are not bound to
+    /// (CBC without the connection's opt-in, or GCM on a CBC connection).
+    #[error("data encryption algorithm not allowed for this key")]
+    DataEncryptionNotAllowed,
+    /// More than [`MAX_ENCRYPTED_KEYS`] EncryptedKey elements.
+    #[error("too many EncryptedKey elements")]
+    TooManyEncryptedKeys,
     /// Unsupported OAEP digest or MGF.
     #[error("unsupported OAEP digest or MGF")]
     UnsupportedDigest,
@@ -58,10 +93,12 @@ pub enum DecryptError {
 
 /// Decrypts `encrypted` (a `saml:EncryptedAssertion` in `doc`) with the first of
 /// `keys` that works, returning a new document whose root is the `saml:Assertion`.
+/// `family` is the only data encryption the keys accept.
 pub fn decrypt_assertion(
     doc: &Document,
     encrypted: &Element,
     keys: &[PKey<Private>],
+    family: DataEncryption,
     limits: &Limits,
 ) -> Result<Document, DecryptError> {
     if keys.is_empty() {
@@ -77,24 +114,44 @@ pub fn decrypt_assertion(
         data.only_child(XENC_NS, "EncryptionMethod")
             .map_err(|_| DecryptError::Malformed("EncryptionMethod"))?,
     )?)?;
+    if data_alg.family() != family {
+        return Err(DecryptError::DataEncryptionNotAllowed);
+    }
 
     // SAML Core §2.3.4: EncryptedKey may sit in KeyInfo or beside EncryptedData.
     let in_key_info = data
         .children_named(DSIG_NS, "KeyInfo")
         .flat_map(|ki| ki.children_named(XENC_NS, "EncryptedKey"));
     let beside = encrypted.children_named(XENC_NS, "EncryptedKey");
-    let enc_keys: Vec<&Element> = in_key_info.chain(beside).collect();
+    let enc_keys: Vec<&Element> = in_key_info
+        .chain(beside)
+        .take(MAX_ENCRYPTED_KEYS + 1)
+        .collect();
     if enc_keys.is_empty() {
         return Err(DecryptError::MissingEncryptedKey);
+    }
+    if enc_keys.len() > MAX_ENCRYPTED_KEYS {
+        return Err(DecryptError::TooManyEncryptedKeys);
     }
     let transports = enc_keys
         .iter()
         .map(|k| KeyTransport::parse(k))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let cipher_bytes = cipher_value(data)?;
+    if !data_alg.plausible_len(cipher_bytes.len()) {
+        return Err(DecryptError::DataDecryptionFailed);
+    }
+
+    // RSA private-key work only where the wrapped block has the modulus' exact length
+    // (RFC 8017 §7.1.2: anything else is a decryption error without computing).
     let session_key = transports
         .iter()
-        .flat_map(|t| keys.iter().map(move |k| t.unwrap_key(k)))
+        .flat_map(|t| {
+            keys.iter()
+                .filter(|k| k.rsa().is_ok_and(|r| r.size() as usize == t.wrapped.len()))
+                .map(move |k| t.unwrap_key(k))
+        })
         .flatten()
         .find(|sk| sk.len() == data_alg.key_len())
         .ok_or(DecryptError::KeyDecryptionFailed)?;
@@ -102,7 +159,6 @@ pub fn decrypt_assertion(
     let context = doc
         .in_scope_ns(encrypted)
         .ok_or(DecryptError::NotEncryptedAssertion)?;
-    let cipher_bytes = cipher_value(data)?;
     // Padding, UTF-8, XML and "not an Assertion" failures all look the same to the
     // caller: distinguishing them is the oracle of the XML Encryption CBC attack
     // (Jager & Somorovsky, CCS 2011).
@@ -119,6 +175,16 @@ pub fn decrypt_assertion(
 fn algorithm(el: &Element) -> Result<&str, DecryptError> {
     el.attr("Algorithm")
         .ok_or(DecryptError::Malformed("missing Algorithm"))
+}
+
+/// Base64 of a wrapped key or OAEP label: refused undecoded when longer than any RSA
+/// block.
+fn b64_bounded(text: &str) -> Result<Vec<u8>, DecryptError> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() > MAX_B64_WRAPPED_KEY_CHARS {
+        return Err(DecryptError::Malformed("base64 value too long"));
+    }
+    b64(&compact)
 }
 
 fn b64(text: &str) -> Result<Vec<u8>, DecryptError> {
@@ -185,18 +251,25 @@ impl KeyTransport {
             _ => return Err(DecryptError::UnsupportedKeyTransport),
         };
         let label = match method.children_named(XENC_NS, "OAEPparams").next() {
-            Some(p) => b64(&p.text())?,
+            Some(p) => b64_bounded(&p.text())?,
             None => Vec::new(),
         };
+        let cd = ek
+            .only_child(XENC_NS, "CipherData")
+            .map_err(|_| DecryptError::Malformed("CipherData"))?;
+        let cv = cd
+            .only_child(XENC_NS, "CipherValue")
+            .map_err(|_| DecryptError::Malformed("CipherValue"))?;
         Ok(Self {
             oaep_md: digest,
             mgf1_md,
             label,
-            wrapped: cipher_value(ek)?,
+            wrapped: b64_bounded(&cv.text())?,
         })
     }
 
     fn unwrap_key(&self, key: &PKey<Private>) -> Option<Vec<u8>> {
+        crate::saml::work::add(|w| w.rsa_decryptions += 1);
         let run = || -> Result<Vec<u8>, openssl::error::ErrorStack> {
             let mut d = Decrypter::new(key)?;
             d.set_rsa_padding(Padding::PKCS1_OAEP)?;
@@ -234,6 +307,22 @@ impl DataAlg {
         }
     }
 
+    fn family(self) -> DataEncryption {
+        match self {
+            Self::Gcm(_) => DataEncryption::AesGcm,
+            Self::Cbc(_) => DataEncryption::AesCbc,
+        }
+    }
+
+    /// IV + tag (GCM) or IV + whole blocks (CBC): what `decrypt` needs, checked before
+    /// any key is unwrapped.
+    fn plausible_len(self, n: usize) -> bool {
+        match self {
+            Self::Gcm(_) => n >= 12 + 16,
+            Self::Cbc(_) => n >= 32 && n.is_multiple_of(16),
+        }
+    }
+
     fn key_len(self) -> usize {
         match self {
             Self::Gcm(n) | Self::Cbc(n) => n,
@@ -241,6 +330,8 @@ impl DataAlg {
     }
 
     fn decrypt(self, key: &[u8], data: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        let n = data.len() as u64;
+        crate::saml::work::add(|w| w.decrypted_bytes += n);
         let fail = |_| DecryptError::DataDecryptionFailed;
         match self {
             // XML Encryption 1.1 §5.2.4: IV (96 bits) || ciphertext || tag (128 bits).

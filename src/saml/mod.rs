@@ -26,4 +26,5 @@ pub mod dsig;
 pub mod encryption;
 pub mod metadata;
 pub mod response;
+pub mod work;
 pub mod xml;

@@ -8,8 +8,8 @@
 mod assertion;
 
 use super::dsig::{self, verify_element, DsigError, VerifiedElement, VerifyOptions};
-use super::encryption::{decrypt_assertion, DecryptError, SAML_NS};
-use super::xml::{parse, Element, Limits, XmlError};
+use super::encryption::{decrypt_assertion, DataEncryption, DecryptError, SAML_NS};
+use super::xml::{parse, Document, Element, Limits, XmlError};
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use openssl::pkey::{PKey, Private};
@@ -33,6 +33,9 @@ pub struct ResponseConfig {
     pub idp_certs: Vec<X509>,
     /// SP private keys for EncryptedAssertion (several during rollover).
     pub sp_decryption_keys: Vec<PKey<Private>>,
+    /// The only data encryption those keys accept (GCM unless the connection opted in
+    /// to CBC; never both, see [`DataEncryption`]).
+    pub data_encryption: DataEncryption,
     /// Accept SHA-1 signatures (legacy IdPs).
     pub allow_sha1: bool,
     /// Require the Assertion itself to be signed even when the Response is.
@@ -58,6 +61,7 @@ impl ResponseConfig {
             acs_url: acs_url.to_owned(),
             idp_certs,
             sp_decryption_keys: Vec::new(),
+            data_encryption: DataEncryption::AesGcm,
             allow_sha1: false,
             require_signed_assertion: false,
             clock_skew: Duration::minutes(3),
@@ -217,10 +221,33 @@ pub fn decode_post_binding(value: &str, max_bytes: usize) -> Result<String, Resp
 }
 
 /// The (unverified) Response InResponseTo: use it only to look up a pending request
-/// and pass that request's ID back as `expected_in_response_to`.
+/// and pass that request's ID back as `expected_in_response_to`. Parses the document:
+/// a caller that goes on to validate should use [`ParsedResponse`] instead and parse once.
 pub fn peek_in_response_to(xml: &str, limits: &Limits) -> Option<String> {
     let doc = parse(xml, limits).ok()?;
     doc.root().attr("InResponseTo").map(str::to_owned)
+}
+
+/// A Response parsed once (within the limits) and not yet validated: the ACS reads the
+/// unverified InResponseTo from it to find the pending request, then validates this very
+/// tree with [`validate_parsed`] — one parse per POST, on the blocking pool.
+#[derive(Debug, Clone)]
+pub struct ParsedResponse {
+    doc: Document,
+}
+
+impl ParsedResponse {
+    /// Parses `xml` with `limits`; nothing is checked beyond well-formedness and limits.
+    pub fn parse(xml: &str, limits: &Limits) -> Result<Self, ResponseError> {
+        Ok(Self {
+            doc: parse(xml, limits)?,
+        })
+    }
+
+    /// The root's InResponseTo, UNVERIFIED: only a key to look up a pending request.
+    pub fn claimed_in_response_to(&self) -> Option<&str> {
+        self.doc.root().attr("InResponseTo")
+    }
 }
 
 /// Validates a Web Browser SSO Response and returns the verified assertion's data.
@@ -233,7 +260,22 @@ pub fn validate_response(
     now: DateTime<Utc>,
     expected_in_response_to: Option<&str>,
 ) -> Result<ValidatedAssertion, ResponseError> {
-    let doc = parse(xml, &cfg.limits)?;
+    let parsed = ParsedResponse::parse(xml, &cfg.limits)?;
+    validate_parsed(&parsed, cfg, now, expected_in_response_to)
+}
+
+/// [`validate_response`] on an already parsed Response (no second parse).
+///
+/// Order (issue #12): the Response signature, when present, is verified before anything
+/// else costly, in particular before any EncryptedKey is unwrapped; `dsig` itself checks
+/// the signature's shape before any cryptography.
+pub fn validate_parsed(
+    parsed: &ParsedResponse,
+    cfg: &ResponseConfig,
+    now: DateTime<Utc>,
+    expected_in_response_to: Option<&str>,
+) -> Result<ValidatedAssertion, ResponseError> {
+    let doc = &parsed.doc;
     let root = doc.root();
     if !root.is(SAMLP_NS, "Response") || root.attr("Version") != Some("2.0") {
         return Err(ResponseError::NotAResponse);
@@ -244,7 +286,7 @@ pub fn validate_response(
     // A signed Response is read only through its verified copy.
     let verified_response = match dsig::signatures(root).next() {
         Some(_) => Some(
-            verify_element(&doc, root, &cfg.idp_certs, &opts)
+            verify_element(doc, root, &cfg.idp_certs, &opts)
                 .map_err(ResponseError::ResponseSignature)?,
         ),
         None => None,
@@ -276,7 +318,7 @@ pub fn validate_response(
             .only_child(SAML_NS, "Assertion")
             .map_err(|_| ResponseError::MultipleAssertions)?;
         if dsig::signatures(in_doc).next().is_some() {
-            verify_element(&doc, in_doc, &cfg.idp_certs, &opts)
+            verify_element(doc, in_doc, &cfg.idp_certs, &opts)
                 .map_err(ResponseError::AssertionSignature)?
         } else {
             match &verified_response {
@@ -291,8 +333,14 @@ pub fn validate_response(
         let enc = root
             .only_child(SAML_NS, "EncryptedAssertion")
             .map_err(|_| ResponseError::MultipleAssertions)?;
-        let decrypted = decrypt_assertion(&doc, enc, &cfg.sp_decryption_keys, &cfg.limits)
-            .map_err(ResponseError::Decrypt)?;
+        let decrypted = decrypt_assertion(
+            doc,
+            enc,
+            &cfg.sp_decryption_keys,
+            cfg.data_encryption,
+            &cfg.limits,
+        )
+        .map_err(ResponseError::Decrypt)?;
         if dsig::signatures(decrypted.root()).next().is_some() {
             verify_element(&decrypted, decrypted.root(), &cfg.idp_certs, &opts)
                 .map_err(ResponseError::AssertionSignature)?

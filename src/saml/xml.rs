@@ -17,6 +17,9 @@ pub struct Document {
     root: Element,
     /// Namespaces in scope around the root (non-empty only for decrypted fragments).
     context_ns: Vec<NsDecl>,
+    /// Length in bytes of the text it was parsed from (bounds derived work, e.g. the
+    /// canonical form a signature check may produce).
+    source_len: usize,
 }
 
 /// One namespace declaration (`xmlns="…"` or `xmlns:p="…"`) carried by an element.
@@ -105,8 +108,17 @@ impl std::fmt::Debug for Element {
 const ID_ATTR_NAMES: [&str; 3] = ["ID", "Id", "id"];
 
 impl Document {
-    pub(crate) fn new(root: Element, context_ns: Vec<NsDecl>) -> Self {
-        Self { root, context_ns }
+    pub(crate) fn new(root: Element, context_ns: Vec<NsDecl>, source_len: usize) -> Self {
+        Self {
+            root,
+            context_ns,
+            source_len,
+        }
+    }
+
+    /// Length in bytes of the text this document was parsed from.
+    pub fn source_len(&self) -> usize {
+        self.source_len
     }
 
     /// Namespace declarations in scope around the root element: empty for a parsed

@@ -23,7 +23,7 @@ use crate::db::run_blocking;
 use crate::jit::mapping::Preset;
 use crate::saml::authn_request::{redirect_url, AuthnRequest};
 use crate::saml::response::{
-    decode_post_binding, peek_in_response_to, validate_response, ResponseConfig, ValidatedAssertion,
+    decode_post_binding, validate_parsed, ParsedResponse, ResponseConfig, ValidatedAssertion,
 };
 use crate::saml::xml::Limits;
 use crate::store::authn_requests::{self, NewAuthnRequest, PendingAuthnRequest};
@@ -200,9 +200,20 @@ pub async fn validate_and_consume(
     now: DateTime<Utc>,
 ) -> Result<(ValidatedAssertion, ConnectionInfo), SsoError> {
     let limits = Limits::default();
-    let xml = decode_post_binding(saml_response_b64, limits.max_bytes)?;
+    // Decoded and parsed once, on the blocking pool (never on an actix worker: a large
+    // document costs milliseconds); the validator below works on this same tree.
+    let b64 = saml_response_b64.to_owned();
+    let parsed = run_blocking(move || {
+        let xml = decode_post_binding(&b64, limits.max_bytes)?;
+        Ok::<_, SsoError>(ParsedResponse::parse(&xml, &limits))
+    })
+    .await?;
     // Unverified: only a lookup key; the validator checks it against the signed content.
-    let claimed = peek_in_response_to(&xml, &limits);
+    // A document that does not parse looks up nothing and fails validation below.
+    let claimed = parsed
+        .as_ref()
+        .ok()
+        .and_then(|p| p.claimed_in_response_to().map(str::to_owned));
 
     let lookup = connection_id.to_owned();
     let (c, idp_certs, pending) = app
@@ -230,8 +241,9 @@ pub async fn validate_and_consume(
     cfg.clock_skew = Duration::seconds(i64::from(c.clock_skew_secs));
     cfg.limits = limits;
     let expected = pending.as_ref().map(|p| p.id.clone());
+    let parsed = parsed?;
     let assertion = run_blocking(move || {
-        validate_response(&xml, &cfg, now, expected.as_deref()).map_err(SsoError::from)
+        validate_parsed(&parsed, &cfg, now, expected.as_deref()).map_err(SsoError::from)
     })
     .await?;
     // Checked after validation so malformed input reports its own kind; an unsolicited

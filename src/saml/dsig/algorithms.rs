@@ -42,7 +42,14 @@ impl DigestAlg {
         }
     }
 
+    /// Output length in bytes.
+    pub(super) fn len(self) -> usize {
+        self.md().size()
+    }
+
     pub(super) fn digest(self, data: &[u8]) -> Result<Vec<u8>, DsigError> {
+        let n = data.len() as u64;
+        crate::saml::work::add(|w| w.digested_bytes += n);
         openssl::hash::hash(self.md(), data)
             .map(|d| d.to_vec())
             .map_err(|_| DsigError::Crypto)
@@ -84,12 +91,28 @@ impl SignatureAlg {
         Ok(Self { kind, digest })
     }
 
+    /// The length of a SignatureValue `cert`'s key makes with this method: the modulus
+    /// size for RSA, twice the field size for ECDSA (raw `r || s`); `None` when the key
+    /// is of the other family (or unreadable).
+    pub(super) fn signature_len(&self, cert: &X509) -> Option<usize> {
+        let key = cert.public_key().ok()?;
+        match (self.kind, key.id()) {
+            (KeyKind::Rsa, Id::RSA) => key.rsa().ok().map(|r| r.size() as usize),
+            (KeyKind::Ecdsa, Id::EC) => {
+                let bits = key.ec_key().ok()?.group().degree() as usize;
+                Some(2 * bits.div_ceil(8))
+            }
+            _ => None,
+        }
+    }
+
     /// True when `cert`'s key (of the right family) validates `sig` over `data`.
     /// Any failure — wrong key type, malformed signature, OpenSSL error — is `false`.
     pub(super) fn verify(&self, cert: &X509, data: &[u8], sig: &[u8]) -> bool {
         let Ok(key) = cert.public_key() else {
             return false;
         };
+        crate::saml::work::add(|w| w.signature_verifications += 1);
         self.verify_with_key(&key, data, sig).unwrap_or(false)
     }
 

@@ -6,6 +6,7 @@
 use super::{Attribute, Document, Element, Node, NsDecl, XML_NS};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::collections::HashMap;
 
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
@@ -24,6 +25,13 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Maximum number of elements in the document.
     pub max_elements: usize,
+    /// Maximum distinct namespace prefixes in scope at any element (the default
+    /// namespace counts as one). Inclusive C14N renders every one of them on the apex,
+    /// so this bounds what one element can cost; real SAML has fewer than 15.
+    pub max_namespaces_in_scope: usize,
+    /// Maximum namespace declarations in the whole document (Okta writes two on every
+    /// AttributeValue, so this is generous).
+    pub max_namespace_decls: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +42,8 @@ impl Default for Limits {
             max_depth: 64,
             max_attributes: 64,
             max_elements: 20_000,
+            max_namespaces_in_scope: 64,
+            max_namespace_decls: 4_096,
         }
     }
 }
@@ -62,6 +72,13 @@ pub enum XmlError {
     /// More elements than [`Limits::max_elements`].
     #[error("more than {limit} elements")]
     TooManyElements {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
+    /// More namespace prefixes in scope than [`Limits::max_namespaces_in_scope`], or more
+    /// declarations in the document than [`Limits::max_namespace_decls`].
+    #[error("more than {limit} namespace declarations")]
+    TooManyNamespaces {
         /// The limit that was exceeded.
         limit: usize,
     },
@@ -127,13 +144,26 @@ pub fn parse_in_context(
     cfg.check_end_names = true;
     cfg.expand_empty_elements = false;
 
+    crate::saml::work::add(|w| w.parses += 1);
     let mut b = Builder {
         limits,
         stack: Vec::new(),
-        scopes: vec![context.to_vec()],
+        bindings: HashMap::new(),
+        undo: Vec::new(),
+        frames: Vec::new(),
         root: None,
         elements: 0,
+        decls: 0,
     };
+    for d in context {
+        b.bindings
+            .insert(d.prefix.clone().unwrap_or_default(), d.uri.clone());
+    }
+    if b.bindings.len() > limits.max_namespaces_in_scope {
+        return Err(XmlError::TooManyNamespaces {
+            limit: limits.max_namespaces_in_scope,
+        });
+    }
     loop {
         let ev = reader.read_event().map_err(malformed)?;
         match ev {
@@ -177,8 +207,10 @@ pub fn parse_in_context(
     if !b.stack.is_empty() {
         return Err(XmlError::Malformed("unclosed element".into()));
     }
+    let elements = b.elements as u64;
+    crate::saml::work::add(|w| w.parsed_elements += elements);
     b.root
-        .map(|r| Document::new(r, context.to_vec()))
+        .map(|r| Document::new(r, context.to_vec(), input.len()))
         .ok_or(XmlError::NoRoot)
 }
 
@@ -201,10 +233,19 @@ fn predefined(name: &str) -> Result<char, XmlError> {
 struct Builder<'l> {
     limits: &'l Limits,
     stack: Vec<Element>,
-    /// Namespace declarations per open element, innermost last.
-    scopes: Vec<Vec<NsDecl>>,
+    /// Prefix (`""` = default) → URI in scope at the current element. One map for the
+    /// whole document, changed on entry and restored on exit from `undo`, so a lookup is
+    /// O(1) whatever the depth or the number of declarations (a stack of scopes searched
+    /// innermost-first is O(declarations in scope) per name).
+    bindings: HashMap<String, String>,
+    /// Previous binding of each prefix an open element (re)declared.
+    undo: Vec<(String, Option<String>)>,
+    /// `undo.len()` when each open element started.
+    frames: Vec<usize>,
     root: Option<Element>,
     elements: usize,
+    /// Namespace declarations seen so far in the document.
+    decls: usize,
 }
 
 impl Builder<'_> {
@@ -212,15 +253,33 @@ impl Builder<'_> {
         if prefix == Some("xml") {
             return Ok(Some(XML_NS.to_owned()));
         }
-        for scope in self.scopes.iter().rev() {
-            if let Some(d) = scope.iter().find(|d| d.prefix.as_deref() == prefix) {
-                return Ok((!d.uri.is_empty()).then(|| d.uri.clone()));
-            }
+        match self.bindings.get(prefix.unwrap_or_default()) {
+            Some(uri) => Ok((!uri.is_empty()).then(|| uri.clone())),
+            None if prefix.is_none() => Ok(None),
+            None => Err(XmlError::UndeclaredPrefix),
         }
-        match prefix {
-            None => Ok(None),
-            Some(_) => Err(XmlError::UndeclaredPrefix),
+    }
+
+    /// Puts this element's declarations in scope (undone by [`Builder::end`]).
+    fn declare(&mut self, decls: &[NsDecl]) -> Result<(), XmlError> {
+        self.frames.push(self.undo.len());
+        self.decls += decls.len();
+        if self.decls > self.limits.max_namespace_decls {
+            return Err(XmlError::TooManyNamespaces {
+                limit: self.limits.max_namespace_decls,
+            });
         }
+        for d in decls {
+            let key = d.prefix.clone().unwrap_or_default();
+            let old = self.bindings.insert(key.clone(), d.uri.clone());
+            self.undo.push((key, old));
+        }
+        if self.bindings.len() > self.limits.max_namespaces_in_scope {
+            return Err(XmlError::TooManyNamespaces {
+                limit: self.limits.max_namespaces_in_scope,
+            });
+        }
+        Ok(())
     }
 
     fn start(&mut self, s: &BytesStart<'_>) -> Result<(), XmlError> {
@@ -284,7 +343,7 @@ impl Builder<'_> {
         {
             return Err(XmlError::InvalidNamespaceDecl);
         }
-        self.scopes.push(decls.clone());
+        self.declare(&decls)?;
         let name = s.name();
         let qname = std::str::from_utf8(name.as_ref()).map_err(malformed)?;
         let (prefix, local) = split_qname(qname)?;
@@ -318,7 +377,15 @@ impl Builder<'_> {
     }
 
     fn end(&mut self) -> Result<(), XmlError> {
-        self.scopes.pop();
+        let mark = self.frames.pop().unwrap_or_default();
+        while self.undo.len() > mark {
+            if let Some((key, old)) = self.undo.pop() {
+                match old {
+                    Some(uri) => self.bindings.insert(key, uri),
+                    None => self.bindings.remove(&key),
+                };
+            }
+        }
         let el = self
             .stack
             .pop()
