@@ -316,3 +316,83 @@ backend_tests! {
         assert_eq!(last["data"]["connection"]["attribute_preset"], "entra");
     }
 }
+
+/// Serves `body` with `200 OK` to every request on 127.0.0.1 (an IdP's metadata URL), for
+/// as long as the test runs; returns the URL.
+fn serve_metadata(body: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/app/metadata", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/samlmetadata+xml\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+fn connection_from_a_metadata_url(backend: crate::support::Backend) {
+    use crate::support::TestApp;
+    // The harness allows 127.0.0.0/8 for outbound requests (an on-premises setting).
+    let app = TestApp::builder(backend)
+        .start()
+        .expect(crate::support::NO_POSTGRES);
+    app.create_org("acme");
+    let url = serve_metadata(okta_metadata());
+    let res = app.admin_post(
+        "/admin/v1/organizations/acme/saml-connections",
+        json!({ "idp_metadata_url": url }),
+    );
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().unwrap();
+    assert_eq!(c["idp_entity_id"], OKTA);
+    assert_eq!(c["idp_certificates"].as_array().unwrap().len(), 1);
+    // Both forms at once are ambiguous.
+    let e = error(
+        app.admin_post(
+            "/admin/v1/organizations/acme/saml-connections",
+            json!({ "idp_metadata_url": url, "idp_metadata_xml": okta_metadata() }),
+        ),
+        422,
+    );
+    assert_eq!(e["field"], "idp_metadata_url");
+
+    // Without the setting, the same URL is an internal address: refused before any request.
+    let guarded = TestApp::builder(backend)
+        .outbound_allowed(vec![])
+        .start()
+        .expect(crate::support::NO_POSTGRES);
+    guarded.create_org("acme");
+    let e = error(
+        guarded.admin_post(
+            "/admin/v1/organizations/acme/saml-connections",
+            json!({ "idp_metadata_url": url }),
+        ),
+        422,
+    );
+    assert_eq!(e["field"], "idp_metadata_url");
+    assert!(
+        e["message"].as_str().unwrap().contains("not allowed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn connection_from_a_metadata_url_sqlite() {
+    connection_from_a_metadata_url(crate::support::Backend::Sqlite);
+}
+
+#[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
+fn connection_from_a_metadata_url_postgres() {
+    connection_from_a_metadata_url(crate::support::Backend::Postgres);
+}
