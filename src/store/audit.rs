@@ -42,6 +42,14 @@ pub fn insert_audit_entry(conn: &mut DbConn, new: &NewAuditEntry<'_>) -> StoreRe
     Ok(())
 }
 
+/// Inserts audit entries with one multi-row `INSERT` per 500 entries.
+pub fn insert_audit_entries(conn: &mut DbConn, new: &[NewAuditEntry<'_>]) -> StoreResult<()> {
+    for chunk in new.chunks(super::events::BATCH_ROWS) {
+        super::insert_batch!(conn, audit_entries::table, chunk)?;
+    }
+    Ok(())
+}
+
 /// Most recent entries first, at most `limit`.
 pub fn list_recent_audit_entries(conn: &mut DbConn, limit: i64) -> StoreResult<Vec<AuditEntry>> {
     Ok(audit_entries::table
