@@ -21,3 +21,6 @@ pub mod representation;
 pub mod schema;
 pub mod service;
 pub mod value;
+
+#[cfg(test)]
+mod property_tests;

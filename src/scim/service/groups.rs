@@ -560,6 +560,70 @@ fn split_ops(ops: Vec<PatchOperation>) -> Result<(Vec<MemberOp>, Vec<PatchOperat
     Ok((members, rest))
 }
 
+/// Applies member operations in order, in memory, to the memberships they can see (the
+/// ids they name; the whole group only when an operation needs it: replace, remove all,
+/// remove by a filter), then writes the net change in batches. However the operations
+/// alternate (add u, remove u, add u, ...), the statements follow the ids named, not
+/// the operation count. Added ids must be live users of the organization.
+fn apply_member_ops(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &str,
+    group: &str,
+    ops: Vec<MemberOp>,
+) -> Result<bool, ServiceError> {
+    if ops.is_empty() {
+        return Ok(false);
+    }
+    let whole_group = ops.iter().any(|o| {
+        matches!(
+            o,
+            MemberOp::Replace(_) | MemberOp::RemoveAll | MemberOp::RemoveMatching(_)
+        )
+    });
+    let added_ids = distinct(ops.iter().flat_map(|o| match o {
+        MemberOp::Add(ids) | MemberOp::Replace(ids) => ids.iter().cloned(),
+        _ => [].iter().cloned(),
+    }));
+    check_members(conn, org, &added_ids)?;
+    let named = distinct(ops.iter().flat_map(|o| match o {
+        MemberOp::Add(ids) | MemberOp::Remove(ids) | MemberOp::Replace(ids) => ids.iter().cloned(),
+        _ => [].iter().cloned(),
+    }));
+    let before: Vec<String> = if whole_group {
+        store::all_member_ids(conn, group)?
+    } else {
+        store::existing_members(conn, group, &named)?
+    };
+    let mut state: HashSet<String> = before.iter().cloned().collect();
+    for op in ops {
+        match op {
+            MemberOp::Add(ids) => state.extend(ids),
+            MemberOp::Remove(ids) => {
+                for i in &ids {
+                    state.remove(i);
+                }
+            }
+            MemberOp::RemoveAll => state.clear(),
+            MemberOp::RemoveMatching(f) => {
+                state.retain(|u| !matches_element(&f, &json!({ "value": u, "type": "User" })));
+            }
+            MemberOp::Replace(ids) => state = ids.into_iter().collect(),
+        }
+    }
+    let was: HashSet<&String> = before.iter().collect();
+    let added: Vec<String> = added_ids
+        .into_iter()
+        .filter(|u| state.contains(u) && !was.contains(u))
+        .collect();
+    let removed: Vec<String> = before.into_iter().filter(|u| !state.contains(u)).collect();
+    store::add_members(conn, group, &added, ctx.now.naive_utc())?;
+    member_events(conn, ctx, org, group, &added, true)?;
+    let removed = store::remove_members(conn, group, &removed)?;
+    member_events(conn, ctx, org, group, &removed, false)?;
+    Ok(!added.is_empty() || !removed.is_empty())
+}
+
 /// PATCH (RFC 7644 §3.5.2). `projection` selects what the answer carries; without
 /// one, members are left out so the cost follows the change, not the group size (the
 /// handler then answers 204).
@@ -588,29 +652,7 @@ pub async fn patch(
                 let outcome = apply_operations(RT, &current, &rest)?;
                 outcome.changed.then_some(outcome.resource)
             };
-            let mut changed = false;
-            for op in member_ops {
-                let n = match op {
-                    MemberOp::Add(ids) => add(conn, &ctx, &org, &id, &ids)?.len(),
-                    MemberOp::Remove(ids) => remove(conn, &ctx, &org, &id, &ids)?.len(),
-                    MemberOp::RemoveAll => {
-                        let all = store::all_member_ids(conn, &id)?;
-                        remove(conn, &ctx, &org, &id, &all)?.len()
-                    }
-                    MemberOp::RemoveMatching(f) => {
-                        let all = store::all_member_ids(conn, &id)?;
-                        let hit: Vec<String> = all
-                            .into_iter()
-                            .filter(|u| matches_element(&f, &json!({ "value": u, "type": "User" })))
-                            .collect();
-                        remove(conn, &ctx, &org, &id, &hit)?.len()
-                    }
-                    MemberOp::Replace(ids) => {
-                        usize::from(set_members(conn, &ctx, &org, &id, &ids)?)
-                    }
-                };
-                changed |= n > 0;
-            }
+            let changed = apply_member_ops(conn, &ctx, &org, &id, member_ops)?;
             finish(
                 conn,
                 &ctx,
