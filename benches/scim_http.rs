@@ -47,15 +47,18 @@ fn start() -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned by `Server` at once, so its `Drop` kills and reaps the process on any path.
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if reqwest::blocking::get(format!("{base}/healthz")).is_ok_and(|r| r.status() == 200) {
-            return Server {
-                child,
-                base,
-                _dir: dir,
-            };
+        if reqwest::blocking::get(format!("{}/healthz", server.base))
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return server;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
