@@ -22,7 +22,7 @@ use std::hint::black_box;
 /// Repeats `unit` and pads with a string literal up to exactly `len` bytes.
 fn fill(unit: &str, tail: &str, len: usize) -> String {
     let mut s = String::new();
-    while s.len() + unit.len() + tail.len() + 16 < len {
+    while !unit.is_empty() && s.len() + unit.len() + tail.len() + 16 < len {
         s.push_str(unit);
     }
     s.push_str(tail);
