@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::app::{AppState, IdSource};
 use crate::db::DbConn;
-use crate::store::audit::{insert_audit_entry, NewAuditEntry};
-use crate::store::events::{append_event, next_user_seq, NewEvent};
+use crate::store::audit::{insert_audit_entries, insert_audit_entry, NewAuditEntry};
+use crate::store::events::{append_event, append_events, next_user_seq, NewEvent};
 use crate::store::StoreResult;
 
 /// Who is acting: an admin key, an app key, a SCIM directory, a SAML connection, or the
@@ -125,4 +125,58 @@ pub fn record_change(
         },
     )?;
     Ok(seq)
+}
+
+/// [`record_change`] for many changes at once, in order, in a few statements per
+/// thousand (a group change naming thousands of members records one event per member).
+/// Only for subjects that are not users: those take a per-user sequence number each.
+pub fn record_changes(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    changes: &[Change<'_>],
+) -> StoreResult<()> {
+    if let Some(user_change) = changes.iter().find(|c| c.subject_type == "user") {
+        return Err(crate::store::StoreError::Corrupt(format!(
+            "record_changes does not number user events ({})",
+            user_change.event_type
+        )));
+    }
+    let actor = ctx.actor.label();
+    let now = ctx.now.naive_utc();
+    let owned: Vec<(String, String, String)> = changes
+        .iter()
+        .map(|c| (ctx.ids.id(), ctx.ids.id(), c.data.to_string()))
+        .collect();
+    let events: Vec<NewEvent<'_>> = changes
+        .iter()
+        .zip(&owned)
+        .map(|(c, (event_id, _, data))| NewEvent {
+            id: event_id,
+            organization_id: c.organization_id,
+            event_type: c.event_type,
+            subject_type: c.subject_type,
+            subject_id: c.subject_id,
+            actor: &actor,
+            data,
+            created_at: now,
+            user_seq: None,
+        })
+        .collect();
+    append_events(conn, &events)?;
+    let audits: Vec<NewAuditEntry<'_>> = changes
+        .iter()
+        .zip(&owned)
+        .map(|(c, (_, audit_id, data))| NewAuditEntry {
+            id: audit_id,
+            actor: &actor,
+            action: c.event_type,
+            target_type: c.subject_type,
+            target_id: c.subject_id,
+            organization_id: c.organization_id,
+            request_id: ctx.request_id,
+            details: data,
+            created_at: now,
+        })
+        .collect();
+    insert_audit_entries(conn, &audits)
 }

@@ -84,6 +84,7 @@ impl Filter {
     /// and fall back to [`matches`] for the rest.
     pub fn paths(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![self];
         while let Some(f) = stack.pop() {
             let attr = match f {
@@ -98,7 +99,7 @@ impl Filter {
                 }
             };
             if let Some(p) = attr.map(ResolvedAttr::canonical) {
-                if !out.contains(&p) {
+                if seen.insert(p.clone()) {
                     out.push(p);
                 }
             }
@@ -123,9 +124,11 @@ pub(crate) fn parse_error_detail(err: &sv::ParseError) -> String {
 /// Parse a `filter` query parameter for resource type `rt`.
 ///
 /// Errors are 400 `invalidFilter` (RFC 7644 §3.4.2.2): bad syntax, an unknown
-/// attribute, an ordering operator on a boolean/binary/complex attribute, or a
-/// non-date-time string compared with a `dateTime` attribute.
+/// attribute, an ordering operator on a boolean/binary/complex attribute, a
+/// non-date-time string compared with a `dateTime` attribute, or a filter longer than
+/// [`super::limits::MAX_FILTER_BYTES`].
 pub fn parse_filter(rt: ResourceType, input: &str) -> Result<Filter, ScimError> {
+    super::limits::check_filter(input)?;
     let input = super::filter_rewrite::tolerate_quirks(input);
     let parsed: sv::Filter = input
         .parse()
@@ -549,6 +552,12 @@ pub fn parse_sort(
     sort_by: &str,
     sort_order: Option<&str>,
 ) -> Result<(ResolvedAttr, SortOrder), ScimError> {
+    if sort_by.len() > super::limits::MAX_PATH_BYTES {
+        return Err(ScimError::invalid_value(format!(
+            "sortBy is longer than {} bytes",
+            super::limits::MAX_PATH_BYTES
+        )));
+    }
     let mut attr = schema::resolve_str(rt, sort_by).ok_or_else(|| {
         ScimError::invalid_value(format!("cannot sort by unknown attribute '{sort_by}'"))
     })?;

@@ -4,8 +4,8 @@
 //! resolution), `discovery` (ServiceProviderConfig, Schemas, ResourceTypes), `filter`
 //! (parse and evaluate filters, validate sortBy), `query` (list/search parameters),
 //! `patch` (parse and apply PATCH), `representation` (validate input, project output,
-//! meta, list responses), `value` (value coercion and case-insensitive JSON access) and
-//! `error` (the RFC 7644 §3.12 error).
+//! meta, list responses), `value` (value coercion and case-insensitive JSON access)
+//! `error` (the RFC 7644 §3.12 error); `limits` bounds what one request may ask for.
 
 pub mod directories;
 pub mod discovery;
@@ -13,6 +13,7 @@ pub mod error;
 pub mod filter;
 mod filter_rewrite;
 pub mod http;
+pub mod limits;
 pub mod patch;
 mod patch_apply;
 pub mod query;
@@ -20,3 +21,6 @@ pub mod representation;
 pub mod schema;
 pub mod service;
 pub mod value;
+
+#[cfg(test)]
+mod property_tests;

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use super::filter::{self, get_ci, Filter};
+use super::limits;
 use super::patch_apply::apply_attr;
 use super::schema::{self, AttributeDef, Mutability, ResolvedAttr, ResourceType, SchemaDef};
 use super::value::{is_unassigned, sync_schemas, take_ci};
@@ -117,6 +118,13 @@ pub fn parse_patch(rt: ResourceType, body: &Value) -> Result<Vec<PatchOperation>
         .ok_or_else(|| {
             ScimError::invalid_syntax("PATCH body must contain an 'Operations' array")
         })?;
+    if ops.len() > limits::MAX_PATCH_OPERATIONS {
+        return Err(ScimError::invalid_syntax(format!(
+            "a PATCH request may hold at most {} operations, this one has {}",
+            limits::MAX_PATCH_OPERATIONS,
+            ops.len()
+        )));
+    }
     ops.iter()
         .enumerate()
         .map(|(i, op)| parse_operation(rt, op).map_err(|e| e.context(&format!("Operations[{i}]"))))
@@ -184,6 +192,7 @@ fn under_known_urn(rt: ResourceType, path: &str) -> bool {
 
 /// Parse a PATCH `path` (RFC 7644 §3.5.2: `attrPath / valuePath [subAttr]`).
 pub fn parse_target(rt: ResourceType, path: &str) -> Result<Target, ScimError> {
+    limits::check_path(path)?;
     let p = path.trim();
     if let Some(s) = schema::schema_for_urn(rt, p) {
         return Ok(if s.id == rt.core_schema().id {
@@ -254,6 +263,7 @@ pub fn apply_operations(
     let mut ignored = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         apply_one(rt, &mut doc, op, &mut ignored)
+            .and_then(|()| check_value_counts(&doc))
             .map_err(|e| e.context(&format!("Operations[{i}]")))?;
     }
     sync_schemas(rt, &mut doc);
@@ -268,6 +278,22 @@ pub fn apply_operations(
         password,
         ignored,
     })
+}
+
+/// After each operation, no multi-valued attribute holds more than
+/// [`limits::max_values`]: the next operation's merge compares against what is there,
+/// so an unbounded list would make a request of many `add`s quadratic.
+fn check_value_counts(doc: &Map<String, Value>) -> Result<(), ScimError> {
+    let arrays = doc.iter().flat_map(|(k, v)| match v {
+        Value::Object(ext) if starts_with_ci(k, "urn:") => ext.iter().collect::<Vec<_>>(),
+        _ => vec![(k, v)],
+    });
+    for (name, v) in arrays {
+        if let Value::Array(items) = v {
+            limits::check_count(name, items.len(), limits::max_values(name))?;
+        }
+    }
+    Ok(())
 }
 
 fn apply_one(

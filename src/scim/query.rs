@@ -97,7 +97,7 @@ pub fn parse_list_query(
         sort,
         start_index,
         count,
-        projection: Projection::parse(rt, params.attributes, params.excluded_attributes),
+        projection: Projection::parse_checked(rt, params.attributes, params.excluded_attributes)?,
     })
 }
 

@@ -10,11 +10,15 @@
 //! rejecting them would stop all provisioning for a directory over attributes the
 //! application cannot use anyway. Their URNs are reported so the handler can log them.
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use super::error::ScimError;
 use super::filter::get_ci;
+use super::limits::{self, MAX_ATTRIBUTE_NAMES};
 use super::schema::{self, Mutability, ResolvedAttr, ResourceType, Returned, SchemaDef, COMMON};
 use super::value::{
     coerce, enforce_single_primary, find_key, is_unassigned, set_ci, sync_schemas, take_ci,
@@ -221,26 +225,37 @@ pub struct MemberChanges {
     pub removed: Vec<String>,
 }
 
-/// The distinct `members[].value` ids of a Group resource, in order.
+/// The distinct `members[].value` ids of a Group resource, in order. Linear: a Group
+/// of tens of thousands of members is de-duplicated through a hash set.
 pub fn member_ids(group: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
     let members = get_ci(group, "members").and_then(Value::as_array);
-    for m in members.map(Vec::as_slice).unwrap_or_default() {
-        if let Some(id) = get_ci(m, "value").and_then(Value::as_str) {
-            if !ids.iter().any(|x| x == id) {
-                ids.push(id.to_owned());
-            }
-        }
-    }
-    ids
+    distinct(
+        members
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| get_ci(m, "value").and_then(Value::as_str))
+            .map(str::to_owned),
+    )
+}
+
+/// The items in first-seen order without repeats, in time linear in their number
+/// (never `Vec::contains` per item: that is quadratic in a hostile member list).
+pub fn distinct<T: Eq + Hash + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    items
+        .into_iter()
+        .filter(|i| seen.insert(i.clone()))
+        .collect()
 }
 
 /// Compare the members of two versions of a Group (ids are caseExact).
 pub fn member_changes(before: &Value, after: &Value) -> MemberChanges {
     let (b, a) = (member_ids(before), member_ids(after));
+    let (bs, as_): (HashSet<&String>, HashSet<&String>) = (b.iter().collect(), a.iter().collect());
     MemberChanges {
-        added: a.iter().filter(|id| !b.contains(id)).cloned().collect(),
-        removed: b.iter().filter(|id| !a.contains(id)).cloned().collect(),
+        added: a.iter().filter(|id| !bs.contains(id)).cloned().collect(),
+        removed: b.iter().filter(|id| !as_.contains(id)).cloned().collect(),
     }
 }
 
@@ -271,6 +286,21 @@ fn parse_list(rt: ResourceType, list: &str) -> Vec<Sel> {
 }
 
 impl Projection {
+    /// [`Projection::parse`] from client input: 400 `invalidValue` when either list
+    /// names more than [`MAX_ATTRIBUTE_NAMES`] attributes (projecting each resource
+    /// of a page compares every attribute with every name).
+    pub fn parse_checked(
+        rt: ResourceType,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Self, ScimError> {
+        for (what, list) in [("attributes", attributes), ("excludedAttributes", excluded)] {
+            let n = list.map_or(0, |l| l.split(',').count());
+            limits::check_count(what, n, MAX_ATTRIBUTE_NAMES)?;
+        }
+        Ok(Self::parse(rt, attributes, excluded))
+    }
+
     /// Parse the query parameters (comma-separated, case-insensitive, URN-qualified
     /// or not). When both are given, `attributes` wins.
     pub fn parse(rt: ResourceType, attributes: Option<&str>, excluded: Option<&str>) -> Self {

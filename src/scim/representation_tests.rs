@@ -304,3 +304,43 @@ fn member_changes_after_patch() {
         MemberChanges::default()
     );
 }
+
+/// A key that counts its equality comparisons, to show de-duplication is linear.
+#[derive(Clone, Debug)]
+struct Counted(u32, std::rc::Rc<std::cell::Cell<usize>>);
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        self.1.set(self.1.get() + 1);
+        self.0 == other.0
+    }
+}
+impl Eq for Counted {}
+impl std::hash::Hash for Counted {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+/// The defence against quadratic member de-duplication: `distinct` over n items makes
+/// O(n) comparisons (a `Vec::contains` per item makes n²/2 and fails this).
+#[test]
+fn distinct_keeps_first_seen_order_in_linear_comparisons() {
+    let compares = std::rc::Rc::new(std::cell::Cell::new(0));
+    let n = 20_000u32;
+    let items: Vec<Counted> = (0..n)
+        .chain(0..n)
+        .map(|i| Counted(i, compares.clone()))
+        .collect();
+    let out = distinct(items);
+    assert_eq!(out.len(), n as usize);
+    assert!(out.iter().enumerate().all(|(i, c)| c.0 == i as u32));
+    assert!(
+        compares.get() <= 4 * n as usize,
+        "{} comparisons for {} items",
+        compares.get(),
+        2 * n
+    );
+    let ids = member_ids(&json!({"members": [{"value": "b"}, {"value": "a"}, {"value": "b"}]}));
+    assert_eq!(ids, vec!["b", "a"]);
+}

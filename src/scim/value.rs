@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::ScimError;
 use super::filter::{as_bool, get_ci};
+use super::limits;
 use super::schema::{AttrType, AttributeDef, Mutability, ResourceType};
 
 /// The key in `map` equal to `name` ignoring ASCII case, preferring an exact match.
@@ -17,9 +18,23 @@ pub fn find_key(map: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// Remove and return the value under `name` (any case); every case variant is removed.
+/// One scan of the keys (an object of many case variants of `name` must not cost a scan
+/// per variant), then one removal per variant found; the exact-case key wins.
 pub fn take_ci(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    let exact = map.remove(name);
+    let variant = remove_variants(map, name);
+    exact.or(variant)
+}
+
+/// Removes every key equal to `name` ignoring case; returns the first one's value.
+fn remove_variants(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    let keys: Vec<String> = map
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+        .collect();
     let mut found = None;
-    while let Some(k) = find_key(map, name) {
+    for k in keys {
         let v = map.remove(&k);
         if found.is_none() {
             found = v;
@@ -76,6 +91,7 @@ pub fn coerce(def: &AttributeDef, value: Value, path: &str) -> Result<Value, Sci
             Value::Null => return Ok(Value::Null),
             single => vec![single],
         };
+        limits::check_count(path, items.len(), limits::max_values(def.name))?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             if item.is_null() {

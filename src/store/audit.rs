@@ -42,6 +42,32 @@ pub fn insert_audit_entry(conn: &mut DbConn, new: &NewAuditEntry<'_>) -> StoreRe
     Ok(())
 }
 
+/// Inserts audit entries with one multi-row `INSERT` per 500 entries.
+pub fn insert_audit_entries(conn: &mut DbConn, new: &[NewAuditEntry<'_>]) -> StoreResult<()> {
+    for chunk in new.chunks(super::events::BATCH_ROWS) {
+        // Tuples, not the struct: its `Option` fields mean DEFAULT when `None`, which
+        // SQLite's multi-row INSERT cannot say, so diesel would send one row at a time.
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|a| {
+                (
+                    audit_entries::id.eq(a.id),
+                    audit_entries::actor.eq(a.actor),
+                    audit_entries::action.eq(a.action),
+                    audit_entries::target_type.eq(a.target_type),
+                    audit_entries::target_id.eq(a.target_id),
+                    audit_entries::organization_id.eq(a.organization_id),
+                    audit_entries::request_id.eq(a.request_id),
+                    audit_entries::details.eq(a.details),
+                    audit_entries::created_at.eq(a.created_at),
+                )
+            })
+            .collect();
+        super::insert_batch!(conn, audit_entries::table, rows)?;
+    }
+    Ok(())
+}
+
 /// Most recent entries first, at most `limit`.
 pub fn list_recent_audit_entries(conn: &mut DbConn, limit: i64) -> StoreResult<Vec<AuditEntry>> {
     Ok(audit_entries::table

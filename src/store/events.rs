@@ -66,6 +66,49 @@ pub fn append_event(conn: &mut DbConn, new: &NewEvent<'_>) -> StoreResult<i64> {
     Ok(seq)
 }
 
+/// Appends events about subjects that are not users (no `user_seq`), in order, with
+/// consecutive sequence numbers: one counter update and one `INSERT` per
+/// [`BATCH_ROWS`] events, however many there are (a group change naming thousands of
+/// members). Must run inside the transaction of the change it records.
+pub fn append_events(conn: &mut DbConn, new: &[NewEvent<'_>]) -> StoreResult<()> {
+    let Ok(n) = i64::try_from(new.len()) else {
+        return Err(super::StoreError::Corrupt("too many events".into()));
+    };
+    if n == 0 {
+        return Ok(());
+    }
+    let last: i64 = diesel::update(event_counter::table.find(1))
+        .set(event_counter::value.eq(event_counter::value + n))
+        .returning(event_counter::value)
+        .get_result(conn)?;
+    let mut seq = last - n;
+    for chunk in new.chunks(BATCH_ROWS) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                seq += 1;
+                (
+                    events::seq.eq(seq),
+                    events::id.eq(e.id),
+                    events::organization_id.eq(e.organization_id),
+                    events::event_type.eq(e.event_type),
+                    events::subject_type.eq(e.subject_type),
+                    events::subject_id.eq(e.subject_id),
+                    events::actor.eq(e.actor),
+                    events::data.eq(e.data),
+                    events::created_at.eq(e.created_at),
+                    events::user_seq.eq(e.user_seq),
+                )
+            })
+            .collect();
+        super::insert_batch!(conn, events::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row `INSERT` (10 columns: well under both backends' parameter limits).
+pub const BATCH_ROWS: usize = 500;
+
 /// Takes the next per-user sequence number of `user_id` (its `event_seq` counter plus
 /// one), or `None` when no such user row exists. Must run inside the transaction that
 /// appends the event: on PostgreSQL the row lock orders concurrent writers, so per-user

@@ -127,17 +127,28 @@ pub fn members_of_groups(conn: &mut DbConn, group_ids: &[String]) -> StoreResult
         .load(conn)?)
 }
 
+/// Ids per `IN (…)` list or multi-row `INSERT`: a request naming tens of thousands of
+/// members costs a few dozen statements (not one per member), each under both
+/// backends' bound-parameter limits.
+pub const ID_CHUNK: usize = 1000;
+
 /// Which of `user_ids` are members of the group already.
 pub fn existing_members(
     conn: &mut DbConn,
     group_id: &str,
     user_ids: &[String],
 ) -> StoreResult<Vec<String>> {
-    Ok(group_members::table
-        .filter(group_members::group_id.eq(group_id))
-        .filter(group_members::user_id.eq_any(user_ids))
-        .select(group_members::user_id)
-        .load(conn)?)
+    let mut out = Vec::new();
+    for chunk in user_ids.chunks(ID_CHUNK) {
+        out.extend(
+            group_members::table
+                .filter(group_members::group_id.eq(group_id))
+                .filter(group_members::user_id.eq_any(chunk))
+                .select(group_members::user_id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Every member id of a group (for replace-all and generic member filters).
@@ -154,31 +165,36 @@ pub fn add_members(
     user_ids: &[String],
     now: NaiveDateTime,
 ) -> StoreResult<()> {
-    // One statement per row: diesel's MultiConnection has no batch insert.
-    for u in user_ids {
-        diesel::insert_into(group_members::table)
-            .values((
-                group_members::group_id.eq(group_id),
-                group_members::user_id.eq(u),
-                group_members::created_at.eq(now),
-            ))
-            .execute(conn)?;
+    for chunk in user_ids.chunks(ID_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|u| {
+                (
+                    group_members::group_id.eq(group_id),
+                    group_members::user_id.eq(u),
+                    group_members::created_at.eq(now),
+                )
+            })
+            .collect();
+        super::insert_batch!(conn, group_members::table, rows)?;
     }
     Ok(())
 }
 
-/// Removes the named members; returns the ids that were members.
+/// Removes the named members (distinct ids); returns the ids that were members.
 pub fn remove_members(
     conn: &mut DbConn,
     group_id: &str,
     user_ids: &[String],
 ) -> StoreResult<Vec<String>> {
     let present = existing_members(conn, group_id, user_ids)?;
-    diesel::delete(
-        group_members::table
-            .filter(group_members::group_id.eq(group_id))
-            .filter(group_members::user_id.eq_any(&present)),
-    )
-    .execute(conn)?;
+    for chunk in present.chunks(ID_CHUNK) {
+        diesel::delete(
+            group_members::table
+                .filter(group_members::group_id.eq(group_id))
+                .filter(group_members::user_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
     Ok(present)
 }

@@ -1,6 +1,22 @@
 //! Diesel queries, one file per aggregate. Every function takes the connection
 //! explicitly so callers can compose several in one transaction.
 
+/// A multi-row `INSERT` of `$rows` (a `Vec` of insertable tuples or structs) into
+/// `$table`. diesel's `MultiConnection` has no batch insert, so this dispatches to the
+/// inner connection, where both backends have one. Callers chunk `$rows` to stay under
+/// the bound-parameter limits (SQLite 32766, PostgreSQL 65535).
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+        }
+    };
+}
+pub(crate) use insert_batch;
+
 pub mod api_keys;
 pub mod audit;
 pub mod authn_requests;

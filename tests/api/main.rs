@@ -33,6 +33,7 @@ mod scim_directories;
 mod scim_discovery;
 mod scim_filter_equivalence;
 mod scim_groups;
+mod scim_limits;
 mod scim_query;
 mod scim_support;
 mod scim_users;

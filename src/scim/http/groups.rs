@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::scim::query::{parse_list_query, parse_search_request};
 use crate::scim::representation::Projection;
 use crate::scim::schema::ResourceType;
-use crate::scim::service::{groups, ServiceError};
+use crate::scim::service::{groups, off_worker, ServiceError};
 
 const RT: ResourceType = ResourceType::Group;
 
@@ -42,7 +42,7 @@ async fn create(
     caller: ScimCaller,
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
-    let r = groups::create(&app, caller.0, body.0).await?;
+    let r = groups::create(&app, caller.0, body.json().await?).await?;
     Ok(resource_response(StatusCode::CREATED, &r))
 }
 
@@ -53,7 +53,8 @@ async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = RawQuery::of(&req);
-    let projection = Projection::parse(RT, q.get("attributes"), q.get("excludedAttributes"));
+    let projection =
+        Projection::parse_checked(RT, q.get("attributes"), q.get("excludedAttributes"))?;
     let r = groups::get(&app, caller.0, id.into_inner(), projection).await?;
     Ok(conditional_get_response(&req, &r))
 }
@@ -64,7 +65,7 @@ async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     let q = RawQuery::of(&req);
-    let query = parse_list_query(RT, &q.params(), max_results())?;
+    let query = off_worker(move || parse_list_query(RT, &q.params(), max_results())).await?;
     Ok(json_response(&groups::list(&app, caller.0, query).await?))
 }
 
@@ -73,7 +74,7 @@ async fn search(
     caller: ScimCaller,
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
-    let query = parse_search_request(RT, &body.0, max_results())?;
+    let query = off_worker(move || parse_search_request(RT, &body.parse()?, max_results())).await?;
     Ok(json_response(&groups::list(&app, caller.0, query).await?))
 }
 
@@ -85,7 +86,8 @@ async fn replace(
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
     let if_match = header_str(&req, header::IF_MATCH);
-    let r = groups::replace(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    let body = body.json().await?;
+    let r = groups::replace(&app, caller.0, id.into_inner(), body, if_match).await?;
     Ok(resource_response(StatusCode::OK, &r))
 }
 
@@ -101,18 +103,13 @@ async fn patch(
     let (attrs, excluded) = (q.get("attributes"), q.get("excludedAttributes"));
     // RFC 7644 §3.5.2: 200 with the resource, or 204. Without a projection asked for,
     // answer 204 so a member change never reads a large group's member list.
-    let projection =
-        (attrs.is_some() || excluded.is_some()).then(|| Projection::parse(RT, attrs, excluded));
+    let projection = match attrs.is_some() || excluded.is_some() {
+        true => Some(Projection::parse_checked(RT, attrs, excluded)?),
+        false => None,
+    };
     let wants_body = projection.is_some();
-    let r = groups::patch(
-        &app,
-        caller.0,
-        id.into_inner(),
-        body.0,
-        if_match,
-        projection,
-    )
-    .await?;
+    let body = body.json().await?;
+    let r = groups::patch(&app, caller.0, id.into_inner(), body, if_match, projection).await?;
     if !wants_body {
         return Ok(HttpResponse::NoContent()
             .insert_header((header::ETAG, crate::scim::service::etag(r.version)))

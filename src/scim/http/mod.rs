@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::directories::authenticate;
 use super::error::ScimError;
 use super::query::ListParams;
-use super::service::{etag, etag_matches, Caller, Rendered, ServiceError};
+use super::service::{etag, etag_matches, off_worker, Caller, Rendered, ServiceError};
 use crate::admin::auth::bearer_token;
 use crate::app::AppState;
 use crate::db::DbError;
@@ -165,10 +165,26 @@ impl FromRequest for ScimCaller {
     }
 }
 
-/// A SCIM request body: JSON (`application/scim+json` or `application/json`), within
-/// the configured size limit. Every failure is a SCIM error.
+/// A SCIM request body (`application/scim+json` or `application/json`), read within
+/// the configured size limit but not parsed: parsing waits until the caller is
+/// authenticated and runs off the async worker ([`ScimBody::parse`] inside
+/// [`off_worker`]). Every failure is a SCIM error.
 #[derive(Debug)]
-pub struct ScimBody(pub Value);
+pub struct ScimBody(Bytes);
+
+impl ScimBody {
+    /// The body as JSON (400 `invalidSyntax` when malformed). CPU work linear in the
+    /// body: call it on the blocking pool.
+    pub fn parse(&self) -> Result<Value, ScimError> {
+        serde_json::from_slice(&self.0)
+            .map_err(|e| ScimError::invalid_syntax(format!("malformed JSON: {e}")))
+    }
+
+    /// The body as JSON, parsed on the blocking pool.
+    pub async fn json(self) -> Result<Value, ServiceError> {
+        off_worker(move || self.parse()).await
+    }
+}
 
 impl FromRequest for ScimBody {
     type Error = ServiceError;
@@ -207,15 +223,13 @@ impl FromRequest for ScimBody {
                 )
                 .into());
             }
-            let value: Value = serde_json::from_slice(&body)
-                .map_err(|e| ScimError::invalid_syntax(format!("malformed JSON: {e}")))?;
-            Ok(ScimBody(value))
+            Ok(ScimBody(body))
         })
     }
 }
 
 /// The query parameters of a list request, by their RFC 7644 §3.4.2 names.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct RawQuery(Vec<(String, String)>);
 
 impl RawQuery {

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::scim::query::{parse_list_query, parse_search_request};
 use crate::scim::representation::Projection;
 use crate::scim::schema::ResourceType;
-use crate::scim::service::{users, ServiceError};
+use crate::scim::service::{off_worker, users, ServiceError};
 
 const RT: ResourceType = ResourceType::User;
 
@@ -42,7 +42,7 @@ async fn create(
     caller: ScimCaller,
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
-    let r = users::create(&app, caller.0, body.0).await?;
+    let r = users::create(&app, caller.0, body.json().await?).await?;
     Ok(resource_response(StatusCode::CREATED, &r))
 }
 
@@ -53,7 +53,8 @@ async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ServiceError> {
     let q = RawQuery::of(&req);
-    let projection = Projection::parse(RT, q.get("attributes"), q.get("excludedAttributes"));
+    let projection =
+        Projection::parse_checked(RT, q.get("attributes"), q.get("excludedAttributes"))?;
     let r = users::get(&app, caller.0, id.into_inner(), projection).await?;
     Ok(conditional_get_response(&req, &r))
 }
@@ -64,7 +65,7 @@ async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     let q = RawQuery::of(&req);
-    let query = parse_list_query(RT, &q.params(), max_results())?;
+    let query = off_worker(move || parse_list_query(RT, &q.params(), max_results())).await?;
     Ok(json_response(&users::list(&app, caller.0, query).await?))
 }
 
@@ -73,7 +74,7 @@ async fn search(
     caller: ScimCaller,
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
-    let query = parse_search_request(RT, &body.0, max_results())?;
+    let query = off_worker(move || parse_search_request(RT, &body.parse()?, max_results())).await?;
     Ok(json_response(&users::list(&app, caller.0, query).await?))
 }
 
@@ -85,7 +86,8 @@ async fn replace(
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
     let if_match = header_str(&req, header::IF_MATCH);
-    let r = users::replace(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    let body = body.json().await?;
+    let r = users::replace(&app, caller.0, id.into_inner(), body, if_match).await?;
     Ok(resource_response(StatusCode::OK, &r))
 }
 
@@ -97,7 +99,8 @@ async fn patch(
     body: ScimBody,
 ) -> Result<HttpResponse, ServiceError> {
     let if_match = header_str(&req, header::IF_MATCH);
-    let r = users::patch(&app, caller.0, id.into_inner(), body.0, if_match).await?;
+    let body = body.json().await?;
+    let r = users::patch(&app, caller.0, id.into_inner(), body, if_match).await?;
     Ok(resource_response(StatusCode::OK, &r))
 }
 

@@ -4,19 +4,24 @@
 //! listing with `excludedAttributes=members` never reads them. Members must be live
 //! users of the same organization.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{base_url, check_if_match, list_page, unique, Caller, Rendered, ServiceError};
+use super::{
+    base_url, check_if_match, list_page, off_worker, unique, Caller, Rendered, ServiceError,
+};
 use crate::app::AppState;
-use crate::changes::{record_change, Change, ChangeContext};
+use crate::changes::{record_change, record_changes, Change, ChangeContext};
 use crate::db::DbConn;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{get_ci, matches_element, CompValue, CompareOp, Filter};
+use crate::scim::limits;
 use crate::scim::patch::{apply_operations, parse_patch, OpKind, PatchOperation, Target};
 use crate::scim::query::ListQuery;
 use crate::scim::representation::{
-    list_response, member_ids, set_meta, validate_incoming, Projection,
+    distinct, list_response, member_ids, set_meta, validate_incoming, Incoming, Projection,
 };
 use crate::scim::schema::ResourceType;
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
@@ -145,33 +150,34 @@ fn profile(
     })
 }
 
-/// Checks every id names a live user of the organization.
+/// Checks every id (distinct) names a live user of the organization: one query per
+/// [`store::ID_CHUNK`] ids, stopping at the first chunk with an unknown id.
 fn check_members(conn: &mut DbConn, org: &str, ids: &[String]) -> Result<(), ServiceError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let found = live_user_ids(conn, org, ids)?;
-    if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-        return Err(ScimError::invalid_value(format!(
-            "member '{missing}' is not a user of this organization"
-        ))
-        .into());
+    for chunk in ids.chunks(store::ID_CHUNK) {
+        let found: HashSet<String> = live_user_ids(conn, org, chunk)?.into_iter().collect();
+        if let Some(missing) = chunk.iter().find(|id| !found.contains(*id)) {
+            return Err(ScimError::invalid_value(format!(
+                "member '{missing}' is not a user of this organization"
+            ))
+            .into());
+        }
     }
     Ok(())
 }
 
-fn member_event(
+/// One `group.member_added` / `group.member_removed` event per user, written in
+/// batches (a few statements per thousand members, not several per member).
+fn member_events(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
     org: &str,
     group: &str,
-    user: &str,
+    users: &[String],
     added: bool,
 ) -> Result<(), ServiceError> {
-    record_change(
-        conn,
-        ctx,
-        &Change {
+    let changes: Vec<Change<'_>> = users
+        .iter()
+        .map(|user| Change {
             event_type: if added {
                 "group.member_added"
             } else {
@@ -181,8 +187,9 @@ fn member_event(
             subject_type: "group",
             subject_id: group,
             data: json!({ "group": { "id": group }, "user": { "id": user } }),
-        },
-    )?;
+        })
+        .collect();
+    record_changes(conn, ctx, &changes)?;
     Ok(())
 }
 
@@ -216,20 +223,17 @@ fn add(
     group: &str,
     ids: &[String],
 ) -> Result<Vec<String>, ServiceError> {
-    let mut ids: Vec<String> = ids.to_vec();
-    ids.dedup();
+    let ids = distinct(ids.iter().cloned());
     check_members(conn, org, &ids)?;
-    let existing = store::existing_members(conn, group, &ids)?;
-    let mut new: Vec<String> = Vec::new();
-    for id in ids {
-        if !existing.contains(&id) && !new.contains(&id) {
-            new.push(id);
-        }
-    }
+    let existing: HashSet<String> = store::existing_members(conn, group, &ids)?
+        .into_iter()
+        .collect();
+    let new: Vec<String> = ids
+        .into_iter()
+        .filter(|id| !existing.contains(id))
+        .collect();
     store::add_members(conn, group, &new, ctx.now.naive_utc())?;
-    for u in &new {
-        member_event(conn, ctx, org, group, u, true)?;
-    }
+    member_events(conn, ctx, org, group, &new, true)?;
     Ok(new)
 }
 
@@ -240,10 +244,8 @@ fn remove(
     group: &str,
     ids: &[String],
 ) -> Result<Vec<String>, ServiceError> {
-    let removed = store::remove_members(conn, group, ids)?;
-    for u in &removed {
-        member_event(conn, ctx, org, group, u, false)?;
-    }
+    let removed = store::remove_members(conn, group, &distinct(ids.iter().cloned()))?;
+    member_events(conn, ctx, org, group, &removed, false)?;
     Ok(removed)
 }
 
@@ -256,19 +258,25 @@ fn set_members(
     ids: &[String],
 ) -> Result<bool, ServiceError> {
     let current = store::all_member_ids(conn, group)?;
+    let wanted: HashSet<&String> = ids.iter().collect();
     let gone: Vec<String> = current
-        .iter()
-        .filter(|c| !ids.contains(c))
-        .cloned()
+        .into_iter()
+        .filter(|c| !wanted.contains(c))
         .collect();
     let added = add(conn, ctx, org, group, ids)?;
     let removed = remove(conn, ctx, org, group, &gone)?;
     Ok(!added.is_empty() || !removed.is_empty())
 }
 
-pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rendered, ServiceError> {
-    let incoming = validate_incoming(RT, &body)?;
+/// A validated POST/PUT body and its distinct member ids (CPU work: off the worker).
+fn incoming_with_members(body: &Value) -> Result<(Incoming, Vec<String>), ScimError> {
+    let incoming = validate_incoming(RT, body)?;
     let members = member_ids(&incoming.resource);
+    Ok((incoming, members))
+}
+
+pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rendered, ServiceError> {
+    let (incoming, members) = off_worker(move || incoming_with_members(&body)).await?;
     let app2 = app.clone();
     app.db
         .write(move |conn| {
@@ -338,18 +346,21 @@ pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Va
             } else {
                 None
             };
+            // Grouped once by group: a page of large groups costs one pass.
+            let by_group: Option<HashMap<String, Vec<Member>>> = members.map(|all| {
+                let mut map: HashMap<String, Vec<Member>> = HashMap::new();
+                for (g, m) in all {
+                    map.entry(g).or_default().push(m);
+                }
+                map
+            });
             let resources = rows
                 .iter()
                 .map(|row| {
-                    let mine: Option<Vec<Member>> = members.as_ref().map(|all| {
-                        all.iter()
-                            .filter(|(g, _)| *g == row.id)
-                            .map(|(_, m)| m.clone())
-                            .collect()
-                    });
-                    query
-                        .projection
-                        .apply(RT, &render(row, mine.as_deref(), &base))
+                    let mine = by_group
+                        .as_ref()
+                        .map(|m| m.get(&row.id).map(Vec::as_slice).unwrap_or_default());
+                    query.projection.apply(RT, &render(row, mine, &base))
                 })
                 .collect();
             Ok(list_response(
@@ -418,8 +429,7 @@ pub async fn replace(
     body: Value,
     if_match: Option<String>,
 ) -> Result<Rendered, ServiceError> {
-    let incoming = validate_incoming(RT, &body)?;
-    let members = member_ids(&incoming.resource);
+    let (incoming, members) = off_worker(move || incoming_with_members(&body)).await?;
     let app2 = app.clone();
     app.db
         .write(move |conn| {
@@ -539,7 +549,79 @@ fn split_ops(ops: Vec<PatchOperation>) -> Result<(Vec<MemberOp>, Vec<PatchOperat
             _ => rest.push(op),
         }
     }
+    let named: usize = members
+        .iter()
+        .map(|m| match m {
+            MemberOp::Add(ids) | MemberOp::Remove(ids) | MemberOp::Replace(ids) => ids.len(),
+            MemberOp::RemoveMatching(_) | MemberOp::RemoveAll => 0,
+        })
+        .sum();
+    limits::check_count("members", named, limits::MAX_MEMBERS)?;
     Ok((members, rest))
+}
+
+/// Applies member operations in order, in memory, to the memberships they can see (the
+/// ids they name; the whole group only when an operation needs it: replace, remove all,
+/// remove by a filter), then writes the net change in batches. However the operations
+/// alternate (add u, remove u, add u, ...), the statements follow the ids named, not
+/// the operation count. Added ids must be live users of the organization.
+fn apply_member_ops(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &str,
+    group: &str,
+    ops: Vec<MemberOp>,
+) -> Result<bool, ServiceError> {
+    if ops.is_empty() {
+        return Ok(false);
+    }
+    let whole_group = ops.iter().any(|o| {
+        matches!(
+            o,
+            MemberOp::Replace(_) | MemberOp::RemoveAll | MemberOp::RemoveMatching(_)
+        )
+    });
+    let added_ids = distinct(ops.iter().flat_map(|o| match o {
+        MemberOp::Add(ids) | MemberOp::Replace(ids) => ids.iter().cloned(),
+        _ => [].iter().cloned(),
+    }));
+    check_members(conn, org, &added_ids)?;
+    let named = distinct(ops.iter().flat_map(|o| match o {
+        MemberOp::Add(ids) | MemberOp::Remove(ids) | MemberOp::Replace(ids) => ids.iter().cloned(),
+        _ => [].iter().cloned(),
+    }));
+    let before: Vec<String> = if whole_group {
+        store::all_member_ids(conn, group)?
+    } else {
+        store::existing_members(conn, group, &named)?
+    };
+    let mut state: HashSet<String> = before.iter().cloned().collect();
+    for op in ops {
+        match op {
+            MemberOp::Add(ids) => state.extend(ids),
+            MemberOp::Remove(ids) => {
+                for i in &ids {
+                    state.remove(i);
+                }
+            }
+            MemberOp::RemoveAll => state.clear(),
+            MemberOp::RemoveMatching(f) => {
+                state.retain(|u| !matches_element(&f, &json!({ "value": u, "type": "User" })));
+            }
+            MemberOp::Replace(ids) => state = ids.into_iter().collect(),
+        }
+    }
+    let was: HashSet<&String> = before.iter().collect();
+    let added: Vec<String> = added_ids
+        .into_iter()
+        .filter(|u| state.contains(u) && !was.contains(u))
+        .collect();
+    let removed: Vec<String> = before.into_iter().filter(|u| !state.contains(u)).collect();
+    store::add_members(conn, group, &added, ctx.now.naive_utc())?;
+    member_events(conn, ctx, org, group, &added, true)?;
+    let removed = store::remove_members(conn, group, &removed)?;
+    member_events(conn, ctx, org, group, &removed, false)?;
+    Ok(!added.is_empty() || !removed.is_empty())
 }
 
 /// PATCH (RFC 7644 §3.5.2). `projection` selects what the answer carries; without
@@ -553,8 +635,7 @@ pub async fn patch(
     if_match: Option<String>,
     projection: Option<Projection>,
 ) -> Result<Rendered, ServiceError> {
-    let ops = parse_patch(RT, &body)?;
-    let (member_ops, rest) = split_ops(ops)?;
+    let (member_ops, rest) = off_worker(move || split_ops(parse_patch(RT, &body)?)).await?;
     let projection = projection.unwrap_or_else(|| Projection::parse(RT, None, Some("members")));
     let app2 = app.clone();
     app.db
@@ -571,29 +652,7 @@ pub async fn patch(
                 let outcome = apply_operations(RT, &current, &rest)?;
                 outcome.changed.then_some(outcome.resource)
             };
-            let mut changed = false;
-            for op in member_ops {
-                let n = match op {
-                    MemberOp::Add(ids) => add(conn, &ctx, &org, &id, &ids)?.len(),
-                    MemberOp::Remove(ids) => remove(conn, &ctx, &org, &id, &ids)?.len(),
-                    MemberOp::RemoveAll => {
-                        let all = store::all_member_ids(conn, &id)?;
-                        remove(conn, &ctx, &org, &id, &all)?.len()
-                    }
-                    MemberOp::RemoveMatching(f) => {
-                        let all = store::all_member_ids(conn, &id)?;
-                        let hit: Vec<String> = all
-                            .into_iter()
-                            .filter(|u| matches_element(&f, &json!({ "value": u, "type": "User" })))
-                            .collect();
-                        remove(conn, &ctx, &org, &id, &hit)?.len()
-                    }
-                    MemberOp::Replace(ids) => {
-                        usize::from(set_members(conn, &ctx, &org, &id, &ids)?)
-                    }
-                };
-                changed |= n > 0;
-            }
+            let changed = apply_member_ops(conn, &ctx, &org, &id, member_ops)?;
             finish(
                 conn,
                 &ctx,

@@ -115,6 +115,17 @@ pub(crate) fn list_page<R>(
     Ok((total, rows))
 }
 
+/// Runs the CPU work of a request that grows with its body (JSON parsing, validation,
+/// filter and PATCH parsing) on the blocking pool, so a large body never stalls an
+/// async worker and the other requests it serves.
+pub(crate) async fn off_worker<T, F>(f: F) -> Result<T, ServiceError>
+where
+    F: FnOnce() -> Result<T, ScimError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::run_blocking(move || f().map_err(ServiceError::from)).await
+}
+
 /// Maps a unique violation to 409 `uniqueness` with `detail`; other errors pass.
 pub(crate) fn unique(e: StoreError, detail: &str) -> ServiceError {
     match e {

@@ -2,18 +2,21 @@
 //! ↔ suspended, DELETE → deprovisioned), seats (`max_seats`), the directory's identity
 //! link (`externalId`), and `user.*` / `identity.linked` events in the same transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::{
-    base_url, check_if_match, list_page, seat_limit, unique, Caller, Rendered, ServiceError,
+    base_url, check_if_match, list_page, off_worker, seat_limit, unique, Caller, Rendered,
+    ServiceError,
 };
 use crate::app::AppState;
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{as_bool, get_ci};
-use crate::scim::patch::apply_patch;
+use crate::scim::patch::{apply_operations, parse_patch};
 use crate::scim::query::ListQuery;
 use crate::scim::representation::{list_response, set_meta, validate_incoming, Projection};
 use crate::scim::schema::ResourceType;
@@ -177,13 +180,14 @@ fn profile(resource: &Value, state: &str) -> Result<UserProfile, ScimError> {
 
 fn email_rows(resource: &Value, user_id: &str, org: &str) -> Vec<UserEmail> {
     let mut out: Vec<UserEmail> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let list = get_ci(resource, "emails").and_then(Value::as_array);
     for e in list.map(Vec::as_slice).unwrap_or_default() {
         let Some(v) = str_at(e, "value") else {
             continue;
         };
         let value_lower = v.to_lowercase();
-        if out.iter().any(|x| x.value_lower == value_lower) {
+        if !seen.insert(value_lower.clone()) {
             continue;
         }
         out.push(UserEmail {
@@ -326,7 +330,7 @@ fn adopt_sso_user(
 }
 
 pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rendered, ServiceError> {
-    let incoming = validate_incoming(RT, &body)?;
+    let incoming = off_worker(move || validate_incoming(RT, &body)).await?;
     if !incoming.ignored.is_empty() {
         tracing::info!(scim.ignored = ?incoming.ignored, "ignored unknown schema extensions");
     }
@@ -418,15 +422,16 @@ pub async fn list(app: &AppState, caller: Caller, query: ListQuery) -> Result<Va
             } else {
                 load_groups(conn, &ids)?
             };
+            // Grouped once by user: a page of users in many groups costs one pass.
+            let mut by_user: HashMap<String, Vec<(String, String)>> = HashMap::new();
+            for (u, g, n) in memberships {
+                by_user.entry(u).or_default().push((g, n));
+            }
             let resources = rows
                 .iter()
                 .map(|row| {
-                    let groups: Vec<(String, String)> = memberships
-                        .iter()
-                        .filter(|(u, _, _)| *u == row.id)
-                        .map(|(_, g, n)| (g.clone(), n.clone()))
-                        .collect();
-                    query.projection.apply(RT, &render(row, &groups, &base))
+                    let groups = by_user.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+                    query.projection.apply(RT, &render(row, groups, &base))
                 })
                 .collect();
             Ok(list_response(
@@ -534,7 +539,7 @@ pub async fn replace(
     body: Value,
     if_match: Option<String>,
 ) -> Result<Rendered, ServiceError> {
-    let incoming = validate_incoming(RT, &body)?;
+    let incoming = off_worker(move || validate_incoming(RT, &body)).await?;
     let app2 = app.clone();
     app.db
         .write(move |conn| {
@@ -553,6 +558,8 @@ pub async fn patch(
     body: Value,
     if_match: Option<String>,
 ) -> Result<Rendered, ServiceError> {
+    // Parsed before the write transaction, on the blocking pool; applied inside it.
+    let ops = off_worker(move || parse_patch(RT, &body)).await?;
     let app2 = app.clone();
     app.db
         .write(move |conn| {
@@ -560,7 +567,7 @@ pub async fn patch(
             check_if_match(if_match.as_deref(), existing.version)?;
             let base = base_url(&app2);
             let current = render_one(conn, &existing, &base)?;
-            let outcome = apply_patch(RT, &current, &body)?;
+            let outcome = apply_operations(RT, &current, &ops)?;
             if !outcome.ignored.is_empty() {
                 tracing::info!(scim.ignored = ?outcome.ignored, "ignored PATCH paths of unknown extensions");
             }
