@@ -8,56 +8,7 @@
 
 use std::net::IpAddr;
 
-/// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`, or one address).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IpNet {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl IpNet {
-    /// Parses `addr` or `addr/prefix`.
-    pub fn parse(s: &str) -> Result<IpNet, String> {
-        let s = s.trim();
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("`{s}`: prefix length must be 0..={max}"))?,
-        };
-        Ok(IpNet { addr, prefix })
-    }
-
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => mask_eq(
-                u128::from(u32::from(net)),
-                u128::from(u32::from(ip)),
-                32,
-                self.prefix,
-            ),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                mask_eq(u128::from(net), u128::from(ip), 128, self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn mask_eq(a: u128, b: u128, bits: u8, prefix: u8) -> bool {
-    let shift = u32::from(bits.saturating_sub(prefix));
-    a.checked_shr(shift).unwrap_or(0) == b.checked_shr(shift).unwrap_or(0)
-}
+pub use crate::ip_range::IpRange;
 
 /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`, what a dual-stack socket reports) as IPv4.
 fn canonical(ip: IpAddr) -> IpAddr {
@@ -70,8 +21,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
 /// The client address of a request from `peer` with these `X-Forwarded-For` values
 /// (each header line, in order). Without trusted proxies, or from an untrusted peer, the
 /// peer itself.
-pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[IpRange]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(canonical(ip)));
     let mut client = canonical(peer);
     if !is_trusted(client) {
         return client;
@@ -130,20 +81,20 @@ mod tests {
 
     #[test]
     fn cidr_ranges() {
-        let net = IpNet::parse("10.1.0.0/16").unwrap();
+        let net = IpRange::parse("10.1.0.0/16").unwrap();
         assert!(net.contains(ip("10.1.200.3")));
         assert!(!net.contains(ip("10.2.0.1")));
-        assert!(net.contains(ip("::ffff:10.1.0.9")));
-        assert!(IpNet::parse("::1").unwrap().contains(ip("::1")));
-        assert!(IpNet::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
-        assert!(IpNet::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
-        assert!(IpNet::parse("10.0.0.0/33").is_err());
-        assert!(IpNet::parse("proxy.internal").is_err());
+        assert!(net.contains(canonical(ip("::ffff:10.1.0.9"))));
+        assert!(IpRange::parse("::1").unwrap().contains(ip("::1")));
+        assert!(IpRange::parse("0.0.0.0/0").unwrap().contains(ip("8.8.8.8")));
+        assert!(IpRange::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
+        assert!(IpRange::parse("10.0.0.0/33").is_err());
+        assert!(IpRange::parse("proxy.internal").is_err());
     }
 
     #[test]
     fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        let proxies = [IpNet::parse("10.0.0.0/8").unwrap()];
+        let proxies = [IpRange::parse("10.0.0.0/8").unwrap()];
         // Untrusted peer: its header is ignored.
         assert_eq!(
             client_ip(ip("203.0.113.9"), &["198.51.100.1"], &proxies),

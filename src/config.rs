@@ -494,13 +494,13 @@ impl Config {
             });
         }
         for proxy in &self.trusted_proxies {
-            crate::client_addr::IpNet::parse(proxy).map_err(|message| ConfigError::Invalid {
+            crate::ip_range::IpRange::parse(proxy).map_err(|message| ConfigError::Invalid {
                 key: "trusted_proxies",
                 message,
             })?;
         }
         for cidr in &self.outbound_allowed_cidrs {
-            crate::outbound::IpRange::parse(cidr).map_err(|message| ConfigError::Invalid {
+            crate::ip_range::IpRange::parse(cidr).map_err(|message| ConfigError::Invalid {
                 key: "outbound_allowed_cidrs",
                 message,
             })?;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod idp_simulator;
+pub mod ip_range;
 pub mod jit;
 pub mod lifecycle;
 pub mod logging;

@@ -31,7 +31,7 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::bounded::BoundedMap;
-use crate::client_addr::{client_ip, limit_key, IpNet};
+use crate::client_addr::{client_ip, limit_key, IpRange};
 use crate::config::Config;
 use crate::observe::RequestId;
 use crate::sso::error_page;
@@ -114,7 +114,7 @@ impl Buckets {
 pub struct RateLimiter {
     address: Option<Buckets>,
     connection: Option<Buckets>,
-    trusted_proxies: Vec<IpNet>,
+    trusted_proxies: Vec<IpRange>,
 }
 
 impl RateLimiter {
@@ -134,7 +134,7 @@ impl RateLimiter {
             trusted_proxies: config
                 .trusted_proxies
                 .iter()
-                .filter_map(|p| IpNet::parse(p).ok())
+                .filter_map(|p| IpRange::parse(p).ok())
                 .collect(),
         }
     }
@@ -226,7 +226,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn address_key(req: &ServiceRequest, trusted: &[IpNet]) -> Option<String> {
+fn address_key(req: &ServiceRequest, trusted: &[IpRange]) -> Option<String> {
     let peer = req.peer_addr()?.ip();
     let forwarded: Vec<&str> = if trusted.is_empty() {
         Vec::new()
