@@ -57,6 +57,7 @@ pub fn read_authn_request(
         max_depth: 8,
         max_attributes: 16,
         max_elements: 32,
+        ..Limits::default()
     };
     let doc = parse(&xml, &limits).map_err(|e| bad(&format!("SAMLRequest: {e}")))?;
     let root = doc.root();
