@@ -248,6 +248,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         attribute_preset -> Text,
+        data_encryption -> Text,
     }
 }
 

@@ -48,6 +48,23 @@ pub enum DataEncryption {
     AesCbc,
 }
 
+impl DataEncryption {
+    /// The name stored in `saml_connections.data_encryption` and used in the admin API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AesGcm => "aes-gcm",
+            Self::AesCbc => "aes-cbc",
+        }
+    }
+
+    /// The family of that name (exact, lower case), `None` for anything else.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::AesGcm, Self::AesCbc]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
+}
+
 /// Why an EncryptedAssertion could not be decrypted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecryptError {

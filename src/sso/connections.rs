@@ -20,6 +20,7 @@ use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
 use crate::jit::mapping::{preset_names, Preset};
+use crate::saml::encryption::DataEncryption;
 use crate::saml::metadata::{parse_idp_metadata, sp_metadata_xml, SpMetadata};
 use crate::saml::xml::Limits;
 use crate::store::orgs;
@@ -89,6 +90,9 @@ pub struct CreateConnection {
     /// server-wide one for signing requests and decrypting assertions.
     pub sp_private_key_pem: Option<String>,
     pub sp_certificate_pem: Option<String>,
+    /// `aes-gcm` (default) or `aes-cbc`: the one data-encryption family this
+    /// connection's assertions may use. `aes-cbc` needs the connection's own SP key pair.
+    pub data_encryption: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +120,8 @@ pub struct UpdateConnection {
     /// Replaces the per-connection SP key pair (both fields together).
     pub sp_private_key_pem: Option<String>,
     pub sp_certificate_pem: Option<String>,
+    /// Changing the family of a connection with its own SP key needs a new pair too.
+    pub data_encryption: Option<String>,
 }
 
 /// Distinguishes an explicit `null` (`Some(None)`) from an absent field (`None`).
@@ -150,6 +156,8 @@ pub struct ConnectionView {
     pub clock_skew_secs: i32,
     /// `connection` when this connection has its own SP key pair, else `server`.
     pub sp_key: &'static str,
+    /// `aes-gcm` or `aes-cbc` (see `saml::encryption::DataEncryption`).
+    pub data_encryption: &'static str,
     pub sp_entity_id: String,
     pub acs_url: String,
     pub metadata_url: String,
@@ -175,6 +183,11 @@ struct IdpSettings {
 
 pub(crate) fn parse_map(s: &str) -> Result<BTreeMap<String, String>, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("mapping JSON: {e}")))
+}
+
+/// A stored data-encryption name; an unknown one is corruption, like a preset.
+pub(crate) fn parse_data_encryption(s: &str) -> Result<DataEncryption, StoreError> {
+    DataEncryption::parse(s).ok_or_else(|| StoreError::Corrupt(format!("data encryption `{s}`")))
 }
 
 /// A stored preset name; an unknown one is corruption (the API only stores known names).
@@ -205,6 +218,7 @@ fn view(
             .collect(),
         attribute_mapping: parse_map(&c.attribute_mapping)?,
         attribute_preset: parse_preset(&c.attribute_preset)?.as_str(),
+        data_encryption: parse_data_encryption(&c.data_encryption)?.as_str(),
         group_role_mapping: parse_map(&c.group_role_mapping)?,
         id: c.id,
         organization_id: c.organization_id,
@@ -364,6 +378,24 @@ fn check_attribute_preset(name: &str) -> Result<Preset, SsoError> {
             format!("unknown preset; one of {}", preset_names().join(", ")),
         )
     })
+}
+
+fn check_data_encryption(name: &str) -> Result<DataEncryption, SsoError> {
+    DataEncryption::parse(name)
+        .ok_or_else(|| SsoError::invalid("data_encryption", "unknown; one of aes-gcm, aes-cbc"))
+}
+
+/// One SP key never unwraps keys for both families (`DataEncryption`): the server-wide
+/// key serves every AES-GCM connection, so AES-CBC needs the connection's own pair.
+fn require_own_key_for_cbc(family: DataEncryption, own_key: bool) -> Result<(), SsoError> {
+    if family == DataEncryption::AesCbc && !own_key {
+        return Err(SsoError::invalid(
+            "data_encryption",
+            "aes-cbc needs this connection's own SP key pair (sp_private_key_pem and \
+             sp_certificate_pem): the server-wide key also decrypts for aes-gcm connections",
+        ));
+    }
+    Ok(())
 }
 
 fn check_skew(s: Option<i32>) -> Result<Option<i32>, SsoError> {
@@ -656,6 +688,13 @@ pub async fn create_connection(
         input.sp_private_key_pem.as_deref(),
         input.sp_certificate_pem.as_deref(),
     )?;
+    let family = input
+        .data_encryption
+        .as_deref()
+        .map(check_data_encryption)
+        .transpose()?
+        .unwrap_or_default();
+    require_own_key_for_cbc(family, sp_key.is_some())?;
     let attribute_mapping = json!(input.attribute_mapping).to_string();
     let group_role_mapping = json!(input.group_role_mapping).to_string();
     let (app2, actor) = (app.clone(), actor.clone());
@@ -689,14 +728,16 @@ pub async fn create_connection(
                 },
             )
             .map_err(|e| entity_conflict(e, &idp.entity_id))?;
-            if preset != Preset::Default {
-                // The column defaults to `default`; `NewSamlConnection` leaves it out so
-                // callers that insert connections directly need not know about presets.
+            if preset != Preset::Default || family != DataEncryption::default() {
+                // The columns default to `default` and `aes-gcm`; `NewSamlConnection`
+                // leaves them out so callers that insert connections directly need not
+                // know about them.
                 store::update_connection(
                     conn,
                     &id,
                     &SamlConnectionChanges {
                         attribute_preset: Some(preset.as_str().to_owned()),
+                        data_encryption: Some(family.as_str().to_owned()),
                         ..Default::default()
                     },
                 )?;
@@ -797,6 +838,11 @@ pub async fn update_connection(
         input.sp_private_key_pem.as_deref(),
         input.sp_certificate_pem.as_deref(),
     )?;
+    let family = input
+        .data_encryption
+        .as_deref()
+        .map(check_data_encryption)
+        .transpose()?;
     let redirect = match &input.default_redirect_uri {
         Some(Some(u)) => Some(Some(check_url("default_redirect_uri", u)?)),
         Some(None) => Some(None),
@@ -813,6 +859,19 @@ pub async fn update_connection(
                 .ok_or(SsoError::NotFound("saml connection"))?;
             if let Some(m) = &input.group_role_mapping {
                 check_group_roles(conn, &org, m)?;
+            }
+            let had_own_key = sp_keys::find_sp_key(conn, &current.id)?.is_some();
+            let current_family = parse_data_encryption(&current.data_encryption)?;
+            let new_family = family.unwrap_or(current_family);
+            require_own_key_for_cbc(new_family, had_own_key || sp_key.is_some())?;
+            if new_family != current_family && had_own_key && sp_key.is_none() {
+                // The key has unwrapped keys for the other family; switching it over
+                // would let old ciphertexts meet the new family's decryption.
+                return Err(SsoError::invalid(
+                    "data_encryption",
+                    "changing it needs a new SP key pair for this connection in the same \
+                     request (sp_private_key_pem and sp_certificate_pem)",
+                ));
             }
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let now = ctx.now.naive_utc();
@@ -835,6 +894,7 @@ pub async fn update_connection(
                 clock_skew_secs: skew,
                 updated_at: Some(now),
                 attribute_preset: preset.map(|p| p.as_str().to_owned()),
+                data_encryption: family.map(|f| f.as_str().to_owned()),
                 ..Default::default()
             };
             let mut new_certs = certs;

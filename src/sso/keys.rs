@@ -157,6 +157,23 @@ fn lookup(
     }
 }
 
+/// The connection's own SP key pair, never a server-wide one: the only key an AES-CBC
+/// connection decrypts with (`saml::encryption::DataEncryption`).
+pub async fn own_sp_key_pair(
+    app: &AppState,
+    connection_id: String,
+) -> Result<Option<SpKeyPair>, SsoError> {
+    let secrets = app.secrets.clone();
+    app.db
+        .read(
+            move |conn| match sp_keys::find_sp_key(conn, &connection_id)? {
+                Some(row) => SpKeyPair::from_row(&row, &secrets).map(Some),
+                None => Ok(None),
+            },
+        )
+        .await
+}
+
 /// The SP key pair for a connection (or the server-wide pair with `None`), generating
 /// and storing the server-wide pair at first need.
 pub async fn sp_key_pair(

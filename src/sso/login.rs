@@ -15,13 +15,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use openssl::x509::X509;
 
-use super::connections::{parse_map, parse_preset};
-use super::keys::sp_key_pair;
+use super::connections::{parse_data_encryption, parse_map, parse_preset};
+use super::keys::{own_sp_key_pair, sp_key_pair};
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
 use crate::db::run_blocking;
 use crate::jit::mapping::Preset;
 use crate::saml::authn_request::{redirect_url, AuthnRequest};
+use crate::saml::encryption::DataEncryption;
 use crate::saml::response::{
     decode_post_binding, validate_parsed, ParsedResponse, ResponseConfig, ValidatedAssertion,
 };
@@ -232,10 +233,17 @@ pub async fn validate_and_consume(
             Ok::<_, SsoError>((c, certs, pending))
         })
         .await?;
-    let pair = sp_key_pair(app, Some(c.id.clone())).await?;
+    let family = parse_data_encryption(&c.data_encryption)?;
+    // AES-CBC decrypts only with the connection's own key (the admin API requires one);
+    // the server-wide key, shared with AES-GCM connections, never serves it.
+    let pair = match family {
+        DataEncryption::AesGcm => Some(sp_key_pair(app, Some(c.id.clone())).await?),
+        DataEncryption::AesCbc => own_sp_key_pair(app, c.id.clone()).await?,
+    };
     let urls = SpUrls::new(&app.config.public_url, &c.id);
     let mut cfg = ResponseConfig::new(&c.idp_entity_id, &urls.entity_id, &urls.acs_url, idp_certs);
-    cfg.sp_decryption_keys = vec![pair.key];
+    cfg.sp_decryption_keys = pair.map(|p| p.key).into_iter().collect();
+    cfg.data_encryption = family;
     cfg.allow_sha1 = c.allow_sha1;
     cfg.require_signed_assertion = c.require_signed_assertion;
     cfg.clock_skew = Duration::seconds(i64::from(c.clock_skew_secs));

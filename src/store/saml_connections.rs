@@ -27,6 +27,8 @@ pub struct SamlConnection {
     pub updated_at: NaiveDateTime,
     /// `jit::mapping::Preset` name.
     pub attribute_preset: String,
+    /// `saml::encryption::DataEncryption` name: `aes-gcm` or `aes-cbc`.
+    pub data_encryption: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -66,6 +68,7 @@ pub struct SamlConnectionChanges {
     pub clock_skew_secs: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
     pub attribute_preset: Option<String>,
+    pub data_encryption: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -1,6 +1,6 @@
 //! SAML connections over the admin API: from fields and from IdP metadata, validation
-//! errors that name the field, rollover by PATCH, events, tenant isolation, and the
-//! public SP metadata endpoint.
+//! errors that name the field, rollover by PATCH, events, tenant isolation, the public
+//! SP metadata endpoint, and the AES-CBC opt-in that needs the connection's own SP key.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -314,6 +314,67 @@ backend_tests! {
         let last = app.events().into_iter().rev()
             .find(|e| e["type"] == "connection.updated").unwrap();
         assert_eq!(last["data"]["connection"]["attribute_preset"], "entra");
+    }
+
+    fn data_encryption_is_aes_gcm_unless_cbc_with_an_own_sp_key(app) {
+        app.create_org("acme");
+        let base = "/admin/v1/organizations/acme/saml-connections";
+        let post = |body: Value| app.admin_post(base, body);
+        let own_key = |b: &mut Value, name: &str| {
+            b["sp_private_key_pem"] = json!(fixture(&format!("keys/{name}.key")));
+            b["sp_certificate_pem"] = json!(pem(name));
+        };
+        // Absent: aes-gcm.
+        let c: Value = post(fields()).json().unwrap();
+        assert_eq!(c["data_encryption"], "aes-gcm");
+        let path = format!("{base}/{}", c["id"].as_str().unwrap());
+
+        // Unknown names, and aes-cbc on the server-wide key, are refused naming the field.
+        let mut b = fields();
+        b["idp_entity_id"] = json!("https://entra.example.com");
+        for bad in ["AES-CBC", "aes-ctr", ""] {
+            b["data_encryption"] = json!(bad);
+            assert_eq!(error(post(b.clone()), 422)["field"], "data_encryption");
+        }
+        b["data_encryption"] = json!("aes-cbc");
+        let e = error(post(b.clone()), 422);
+        assert_eq!(e["field"], "data_encryption");
+        assert!(e["message"].as_str().unwrap().contains("own SP key pair"), "{e}");
+        assert_eq!(app.admin_get(base)["data"].as_array().unwrap().len(), 1, "nothing created");
+
+        // With the connection's own pair: saved and shown.
+        own_key(&mut b, "sp-rsa");
+        let res = post(b);
+        assert_eq!(res.status(), 201);
+        let cbc: Value = res.json().unwrap();
+        assert_eq!((&cbc["data_encryption"], &cbc["sp_key"]), (&json!("aes-cbc"), &json!("connection")));
+        let cbc_path = format!("{base}/{}", cbc["id"].as_str().unwrap());
+        assert_eq!(app.admin_get(&cbc_path)["data_encryption"], "aes-cbc");
+
+        // PATCH: aes-cbc on the server-wide key is refused and changes nothing...
+        let patch = |p: &str, body: Value| app.admin(Method::PATCH, p).json(&body).send().unwrap();
+        let res = patch(&path, json!({"data_encryption": "aes-cbc", "allow_sha1": true}));
+        assert_eq!(error(res, 422)["field"], "data_encryption");
+        let now = app.admin_get(&path);
+        assert_eq!((&now["data_encryption"], &now["allow_sha1"]), (&json!("aes-gcm"), &json!(false)));
+        // ...and allowed with an own pair in the same request.
+        let mut body = json!({"data_encryption": "aes-cbc"});
+        own_key(&mut body, "attacker-rsa");
+        let res = patch(&path, body);
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().unwrap()["data_encryption"], "aes-cbc");
+        // Switching a key that served one family to the other needs a new pair, too.
+        let res = patch(&cbc_path, json!({"data_encryption": "aes-gcm"}));
+        assert_eq!(error(res, 422)["field"], "data_encryption");
+        let mut body = json!({"data_encryption": "aes-gcm"});
+        own_key(&mut body, "attacker-rsa");
+        assert_eq!(patch(&cbc_path, body).json::<Value>().unwrap()["data_encryption"], "aes-gcm");
+        // Other changes leave it alone; the event carries it.
+        let res = patch(&path, json!({"allow_sha1": true}));
+        assert_eq!(res.json::<Value>().unwrap()["data_encryption"], "aes-cbc");
+        let last = app.events().into_iter().rev()
+            .find(|e| e["type"] == "connection.updated").unwrap();
+        assert_eq!(last["data"]["connection"]["data_encryption"], "aes-cbc");
     }
 }
 

@@ -1,9 +1,10 @@
 //! `sso::login::validate_and_consume` and `start_authn_request` against a real database
 //! (both backends): single-use requests, the replay cache, IdP-initiated policy, tenant
-//! isolation, SP keys from files and from the database.
+//! isolation, SP keys from files and from the database, the per-connection AES-CBC opt-in.
 
 use chrono::Duration;
 use provisiond::config::ConfigLayer;
+use provisiond::saml::encryption::DecryptError;
 use provisiond::saml::response::ResponseError;
 use provisiond::sso::keys::{ensure_server_key, sp_key_pair};
 use provisiond::sso::login::{start_authn_request, validate_and_consume};
@@ -232,7 +233,6 @@ saml_db_tests! {
     }
 
     fn encrypted_assertion_with_a_per_connection_sp_key(db) {
-        use provisiond::store::sp_keys::{insert_or_get_sp_key, NewSpKey};
         let app = db.replica();
         insert_okta_connection(&app, "acme", "conn_1", false);
         insert_pending(&app, "conn_1", REQ, at(12, 10));
@@ -240,19 +240,74 @@ saml_db_tests! {
         // The server-wide (generated) key cannot decrypt it.
         let err = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap_err();
         assert_eq!(err.kind(), "decrypt", "{err:?}");
-        let (key, cert) = (fixture("keys/sp-rsa.key"), fixture("keys/sp-rsa.crt"));
-        let key = provisiond::sso::keys::seal_private_key(&app.secrets, "k1", &key).unwrap();
-        block_on(app.db.write(move |c| {
-            insert_or_get_sp_key(c, &NewSpKey {
-                id: "k1",
-                scope: "conn_1",
-                connection_id: Some("conn_1"),
-                private_key_sealed: &key,
-                certificate_pem: &cert,
-                created_at: at(11, 0).naive_utc(),
-            })
-        })).unwrap();
+        insert_own_sp_key(&app, "conn_1");
         let (a, _) = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap();
         assert_eq!(a.name_id, "alice@example.com");
     }
+
+    fn aes_cbc_only_when_the_connection_opts_in_with_its_own_key(db) {
+        // The server-wide key is the fixtures' SP key, so it *could* decrypt both.
+        let app = db.replica_with(ConfigLayer {
+            saml_sp_key: Some(fixture_path("keys/sp-rsa.key")),
+            saml_sp_cert: Some(fixture_path("keys/sp-rsa.crt")),
+            ..ConfigLayer::default()
+        });
+        insert_okta_connection(&app, "acme", "conn_1", false);
+        insert_pending(&app, "conn_1", REQ, at(12, 10));
+        let (cbc, gcm) = (b64("encrypted/oaep-mgf1p-aes128-cbc.xml"), b64("encrypted/oaep-mgf1p-aes128-gcm.xml"));
+        let decrypt_err = |xml: &str| match block_on(validate_and_consume(&app, "conn_1", xml, at(12, 1))) {
+            Err(SsoError::Response(ResponseError::Decrypt(e))) => e,
+            other => panic!("expected a decryption failure, got {other:?}"),
+        };
+        // Default aes-gcm: an AES-CBC assertion is refused (as Entra ID and ADFS send).
+        assert_eq!(decrypt_err(&cbc), DecryptError::DataEncryptionNotAllowed);
+        // aes-cbc without an own key (the admin API refuses this; a row written behind
+        // its back): the server-wide key, shared with GCM connections, never serves CBC.
+        set_data_encryption(&app, "conn_1", "aes-cbc");
+        assert_eq!(decrypt_err(&cbc), DecryptError::NoDecryptionKeys);
+        // With its own key: CBC is accepted, and GCM refused for that key.
+        insert_own_sp_key(&app, "conn_1");
+        assert_eq!(decrypt_err(&gcm), DecryptError::DataEncryptionNotAllowed);
+        let (a, _) = block_on(validate_and_consume(&app, "conn_1", &cbc, at(12, 1))).unwrap();
+        assert_eq!(a.name_id, "alice@example.com");
+    }
+}
+
+/// Stores the fixtures' SP key pair as `connection`'s own (what the admin API does with
+/// `sp_private_key_pem`/`sp_certificate_pem`).
+fn insert_own_sp_key(app: &provisiond::app::AppState, connection: &str) {
+    use provisiond::store::sp_keys::{insert_or_get_sp_key, NewSpKey};
+    let (key, cert) = (fixture("keys/sp-rsa.key"), fixture("keys/sp-rsa.crt"));
+    let key = provisiond::sso::keys::seal_private_key(&app.secrets, "k1", &key).unwrap();
+    let connection = connection.to_owned();
+    block_on(app.db.write(move |c| {
+        insert_or_get_sp_key(
+            c,
+            &NewSpKey {
+                id: "k1",
+                scope: &connection,
+                connection_id: Some(&connection),
+                private_key_sealed: &key,
+                certificate_pem: &cert,
+                created_at: at(11, 0).naive_utc(),
+            },
+        )
+    }))
+    .unwrap();
+}
+
+fn set_data_encryption(app: &provisiond::app::AppState, connection: &str, family: &str) {
+    use provisiond::store::saml_connections::{update_connection, SamlConnectionChanges};
+    let (connection, family) = (connection.to_owned(), family.to_owned());
+    block_on(app.db.write(move |c| {
+        update_connection(
+            c,
+            &connection,
+            &SamlConnectionChanges {
+                data_encryption: Some(family),
+                ..Default::default()
+            },
+        )
+    }))
+    .unwrap();
 }
