@@ -32,6 +32,10 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest SAML Response (decoded XML, bytes) the ACS parses. Anyone may post one and
+    /// the work before the signature is trusted grows with its size, so this is what
+    /// bounds that work in absolute terms (docs/performance.md, adversarial inputs).
+    pub saml_max_response_bytes: usize,
     /// An admin key accepted from first start (stored hashed like any other).
     pub bootstrap_admin_key: Option<String>,
     /// Where apps may be sent after login.
@@ -112,6 +116,7 @@ impl Default for Config {
             log_level: "info".into(),
             db_pool_size: 10,
             max_body_bytes: 1024 * 1024,
+            saml_max_response_bytes: 256 * 1024,
             bootstrap_admin_key: None,
             allowed_redirect_uris: Vec::new(),
             dns_server: None,
@@ -149,6 +154,7 @@ pub struct ConfigLayer {
     pub log_level: Option<String>,
     pub db_pool_size: Option<u32>,
     pub max_body_bytes: Option<usize>,
+    pub saml_max_response_bytes: Option<usize>,
     pub bootstrap_admin_key: Option<String>,
     pub allowed_redirect_uris: Option<Vec<String>>,
     pub dns_server: Option<String>,
@@ -267,6 +273,10 @@ impl Config {
                 "PROVISIOND_MAX_BODY_BYTES",
                 get("PROVISIOND_MAX_BODY_BYTES"),
             )?,
+            saml_max_response_bytes: parse(
+                "PROVISIOND_SAML_MAX_RESPONSE_BYTES",
+                get("PROVISIOND_SAML_MAX_RESPONSE_BYTES"),
+            )?,
             bootstrap_admin_key: get("PROVISIOND_BOOTSTRAP_ADMIN_KEY"),
             allowed_redirect_uris: get("PROVISIOND_ALLOWED_REDIRECT_URIS").map(|v| {
                 v.split(',')
@@ -343,6 +353,7 @@ impl Config {
             log_level,
             db_pool_size,
             max_body_bytes,
+            saml_max_response_bytes,
             bootstrap_admin_key,
             allowed_redirect_uris,
             dns_server,
@@ -373,6 +384,7 @@ impl Config {
         set(&mut self.log_level, log_level);
         set(&mut self.db_pool_size, db_pool_size);
         set(&mut self.max_body_bytes, max_body_bytes);
+        set(&mut self.saml_max_response_bytes, saml_max_response_bytes);
         set(&mut self.allowed_redirect_uris, allowed_redirect_uris);
         set(&mut self.shutdown_timeout_secs, shutdown_timeout_secs);
         set(&mut self.workers, workers);
@@ -453,6 +465,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "max_body_bytes",
                 message: "must be at least 1024".into(),
+            });
+        }
+        if !(16 * 1024..=1024 * 1024).contains(&self.saml_max_response_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "saml_max_response_bytes",
+                message: "must be between 16384 and 1048576 (the XML parser's own limit)".into(),
             });
         }
         if let Some(key) = &self.bootstrap_admin_key {

@@ -200,7 +200,10 @@ pub async fn validate_and_consume(
     saml_response_b64: &str,
     now: DateTime<Utc>,
 ) -> Result<(ValidatedAssertion, ConnectionInfo), SsoError> {
-    let limits = Limits::default();
+    let limits = Limits {
+        max_bytes: app.config.saml_max_response_bytes,
+        ..Limits::default()
+    };
     // Decoded and parsed once, on the blocking pool (never on an actix worker: a large
     // document costs milliseconds); the validator below works on this same tree.
     let b64 = saml_response_b64.to_owned();

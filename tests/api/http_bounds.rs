@@ -370,3 +370,51 @@ fn sqlite_legitimate_outcomes_do_not_spend_the_budget() {
 fn postgres_legitimate_outcomes_do_not_spend_the_budget() {
     legitimate_outcomes_do_not_spend_the_budget(Backend::Postgres);
 }
+
+/// `saml_max_response_bytes` bounds what the ACS parses (and so the work an anonymous post
+/// can cause): a genuinely signed Response just over the limit is refused before parsing,
+/// while the same login is accepted under the default limit.
+fn responses_over_the_saml_size_limit_are_refused(backend: Backend) {
+    let padding = "x".repeat(20_000);
+    let big =
+        |sso: &crate::sso_support::Sso<'_>| sso.person("big").attr("padding", &[padding.as_str()]);
+    let limited = TestApp::builder(backend)
+        .settings(|layer| layer.saml_max_response_bytes = Some(16 * 1024))
+        .start()
+        .expect(crate::support::NO_POSTGRES);
+    let sso = setup(
+        &limited,
+        "acme",
+        json!({}),
+        &[],
+        json!({ "allow_idp_initiated": true }),
+    );
+    match sso.post(&big(&sso)) {
+        Acs::Page { status, .. } => assert_eq!(status, 403),
+        other => panic!("an oversized Response was not refused: {other:?}"),
+    }
+    sso.post(&sso.person("small")).code();
+
+    let default = TestApp::builder(backend)
+        .start()
+        .expect(crate::support::NO_POSTGRES);
+    let sso = setup(
+        &default,
+        "acme",
+        json!({}),
+        &[],
+        json!({ "allow_idp_initiated": true }),
+    );
+    sso.post(&big(&sso)).code();
+}
+
+#[test]
+fn sqlite_responses_over_the_saml_size_limit_are_refused() {
+    responses_over_the_saml_size_limit_are_refused(Backend::Sqlite);
+}
+
+#[test]
+#[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
+fn postgres_responses_over_the_saml_size_limit_are_refused() {
+    responses_over_the_saml_size_limit_are_refused(Backend::Postgres);
+}
