@@ -116,7 +116,7 @@ impl Default for Config {
             log_level: "info".into(),
             db_pool_size: 10,
             max_body_bytes: 1024 * 1024,
-            saml_max_response_bytes: 256 * 1024,
+            saml_max_response_bytes: 192 * 1024,
             bootstrap_admin_key: None,
             allowed_redirect_uris: Vec::new(),
             dns_server: None,
