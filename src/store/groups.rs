@@ -6,7 +6,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::scim_query::SqlCond;
+use super::query::{order_by, render_filter, Collection, Dialect, Page, Pred, Sort};
 use super::users::DEPROVISIONED;
 use super::StoreResult;
 use crate::db::schema::{group_members, groups, users};
@@ -71,20 +71,26 @@ pub fn delete_group(conn: &mut DbConn, id: &str) -> StoreResult<usize> {
 pub fn list_groups_page(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
-    order: &str,
-    offset: i64,
-    limit: i64,
+    filter: Option<&Pred>,
+    sort: Option<&Sort>,
+    page: Page,
 ) -> StoreResult<Vec<GroupRow>> {
+    let d = Dialect::of(conn);
+    let order = order_by(d, Collection::Groups, sort);
     let mut q = groups::table
         .filter(groups::organization_id.eq(organization_id))
         .select(GroupRow::as_select())
-        .order(sql::<Text>(order))
-        .offset(offset)
-        .limit(limit)
+        .order(sql::<Text>(&order))
+        .offset(page.offset)
+        .limit(page.limit)
         .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Groups,
+            Some(organization_id),
+            p,
+        ));
     }
     Ok(q.load(conn)?)
 }
@@ -92,14 +98,20 @@ pub fn list_groups_page(
 pub fn count_groups(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
+    filter: Option<&Pred>,
 ) -> StoreResult<i64> {
+    let d = Dialect::of(conn);
     let mut q = groups::table
         .filter(groups::organization_id.eq(organization_id))
         .count()
         .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Groups,
+            Some(organization_id),
+            p,
+        ));
     }
     Ok(q.get_result(conn)?)
 }

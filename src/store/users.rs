@@ -7,7 +7,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 
-use super::scim_query::SqlCond;
+use super::query::{order_by, render_filter, Collection, Dialect, Page, Pred, Sort};
 use super::StoreResult;
 use crate::db::schema::{group_members, groups, identities, organizations, user_emails, users};
 use crate::db::DbConn;
@@ -331,42 +331,54 @@ pub fn replace_user_emails(
     Ok(())
 }
 
-/// One page of live users matching `cond`, in `order` (SQL text from `scim_query`).
+/// One page of live users matching `filter`, in `sort` order (creation order without).
 pub fn list_users_page(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
-    order: &str,
-    offset: i64,
-    limit: i64,
+    filter: Option<&Pred>,
+    sort: Option<&Sort>,
+    page: Page,
 ) -> StoreResult<Vec<UserRow>> {
+    let d = Dialect::of(conn);
+    let order = order_by(d, Collection::Users, sort);
     let mut q = users::table
         .filter(users::organization_id.eq(organization_id))
         .filter(users::state.ne(DEPROVISIONED))
         .select(UserRow::as_select())
-        .order(sql::<Text>(order))
-        .offset(offset)
-        .limit(limit)
+        .order(sql::<Text>(&order))
+        .offset(page.offset)
+        .limit(page.limit)
         .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Users,
+            Some(organization_id),
+            p,
+        ));
     }
     Ok(q.load(conn)?)
 }
 
-/// How many live users match `cond`.
+/// How many live users match `filter`.
 pub fn count_users(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
+    filter: Option<&Pred>,
 ) -> StoreResult<i64> {
+    let d = Dialect::of(conn);
     let mut q = users::table
         .filter(users::organization_id.eq(organization_id))
         .filter(users::state.ne(DEPROVISIONED))
         .count()
         .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Users,
+            Some(organization_id),
+            p,
+        ));
     }
     Ok(q.get_result(conn)?)
 }
