@@ -9,6 +9,7 @@ use diesel::sql_types::{Bool, Integer, Text};
 
 use super::query::{order_by, render_filter, Collection, Dialect, Page, Pred, Sort};
 use super::StoreResult;
+use crate::db::pool::MultiBackend;
 use crate::db::schema::{group_members, groups, identities, organizations, user_emails, users};
 use crate::db::DbConn;
 
@@ -331,6 +332,27 @@ pub fn replace_user_emails(
     Ok(())
 }
 
+/// The live users of an organization matching `filter`, as a query to select from.
+fn live_users<'a>(
+    d: Dialect,
+    organization_id: &'a str,
+    filter: Option<&Pred>,
+) -> users::BoxedQuery<'a, MultiBackend> {
+    let mut q = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .into_boxed();
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Users,
+            Some(organization_id),
+            p,
+        ));
+    }
+    q
+}
+
 /// One page of live users matching `filter`, in `sort` order (creation order without).
 pub fn list_users_page(
     conn: &mut DbConn,
@@ -340,24 +362,12 @@ pub fn list_users_page(
     page: Page,
 ) -> StoreResult<Vec<UserRow>> {
     let d = Dialect::of(conn);
-    let order = order_by(d, Collection::Users, sort);
-    let mut q = users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.ne(DEPROVISIONED))
+    Ok(live_users(d, organization_id, filter)
         .select(UserRow::as_select())
-        .order(sql::<Text>(&order))
+        .order(sql::<Text>(&order_by(d, Collection::Users, sort)))
         .offset(page.offset)
         .limit(page.limit)
-        .into_boxed();
-    if let Some(p) = filter {
-        q = q.filter(render_filter(
-            d,
-            Collection::Users,
-            Some(organization_id),
-            p,
-        ));
-    }
-    Ok(q.load(conn)?)
+        .load(conn)?)
 }
 
 /// How many live users match `filter`.
@@ -367,20 +377,9 @@ pub fn count_users(
     filter: Option<&Pred>,
 ) -> StoreResult<i64> {
     let d = Dialect::of(conn);
-    let mut q = users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.ne(DEPROVISIONED))
+    Ok(live_users(d, organization_id, filter)
         .count()
-        .into_boxed();
-    if let Some(p) = filter {
-        q = q.filter(render_filter(
-            d,
-            Collection::Users,
-            Some(organization_id),
-            p,
-        ));
-    }
-    Ok(q.get_result(conn)?)
+        .get_result(conn)?)
 }
 
 /// `(user_id, group_id, group display name)` for the groups of these users.

@@ -14,10 +14,14 @@ pub use groups::Groups;
 pub use resource::ScimResource;
 pub use users::Users;
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::directories::DirectoryAuth;
 use super::error::ScimError;
+use super::representation::Projection;
+use super::schema::ResourceType;
 use crate::app::AppState;
 use crate::db::DbError;
 use crate::store::StoreError;
@@ -39,6 +43,38 @@ pub struct Rendered {
     pub body: Value,
     pub version: i64,
     pub location: String,
+}
+
+impl Rendered {
+    /// A resource of type `rt` as answered: `full` projected when `projection` is given,
+    /// with its version and `Location` (`{base}/Users/{id}`).
+    pub(crate) fn new(
+        rt: ResourceType,
+        full: Value,
+        projection: Option<&Projection>,
+        version: i64,
+        base: &str,
+        id: &str,
+    ) -> Self {
+        Rendered {
+            body: match projection {
+                Some(p) => p.apply(rt, &full),
+                None => full,
+            },
+            version,
+            location: format!("{base}{}/{id}", rt.endpoint()),
+        }
+    }
+}
+
+/// Rows of a page's related records (`(owner id, record)`) grouped once by owner: a
+/// page of resources with many related records costs one pass.
+pub(crate) fn by_owner<T>(rows: impl IntoIterator<Item = (String, T)>) -> HashMap<String, Vec<T>> {
+    let mut map: HashMap<String, Vec<T>> = HashMap::new();
+    for (owner, record) in rows {
+        map.entry(owner).or_default().push(record);
+    }
+    map
 }
 
 /// Who is calling and within which request.

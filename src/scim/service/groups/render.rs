@@ -2,15 +2,13 @@
 //! members (read from `group_members` rows, and only when the projection keeps them)
 //! and `meta`, one at a time or a page at once.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::RT;
 use crate::db::DbConn;
 use crate::scim::representation::{set_meta, Projection};
-use crate::scim::service::{Rendered, ServiceError};
+use crate::scim::service::{by_owner, Rendered, ServiceError};
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
 use crate::store::groups::{self as store, GroupRow};
 
@@ -88,14 +86,14 @@ pub(super) fn rendered(
         None
     };
     let full = render(row, members.as_deref(), base);
-    Ok(Rendered {
-        body: match projection {
-            Some(p) => p.apply(RT, &full),
-            None => full,
-        },
-        version: row.version,
-        location: format!("{base}/Groups/{}", row.id),
-    })
+    Ok(Rendered::new(
+        RT,
+        full,
+        projection,
+        row.version,
+        base,
+        &row.id,
+    ))
 }
 
 /// A page of groups as listed: the members of the whole page read in one query, and
@@ -112,14 +110,7 @@ pub(super) fn render_page(
     } else {
         None
     };
-    // Grouped once by group: a page of large groups costs one pass.
-    let by_group: Option<HashMap<String, Vec<Member>>> = members.map(|all| {
-        let mut map: HashMap<String, Vec<Member>> = HashMap::new();
-        for (g, m) in all {
-            map.entry(g).or_default().push(m);
-        }
-        map
-    });
+    let by_group = members.map(by_owner);
     Ok(rows
         .iter()
         .map(|row| {

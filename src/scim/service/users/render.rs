@@ -1,8 +1,6 @@
 //! How a stored user answers: the resource JSON completed from the profile columns,
 //! its groups (read-only, RFC 7643 §4.1.2) and `meta`, one at a time or a page at once.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
@@ -10,7 +8,7 @@ use super::RT;
 use crate::db::DbConn;
 use crate::scim::filter::get_ci;
 use crate::scim::representation::{set_meta, Projection};
-use crate::scim::service::{Rendered, ServiceError};
+use crate::scim::service::{by_owner, Rendered, ServiceError};
 use crate::scim::value::{set_ci, sync_schemas, take_ci};
 use crate::store::users::{self as store, UserRow};
 
@@ -107,14 +105,14 @@ pub(super) fn rendered(
     projection: Option<&Projection>,
 ) -> Result<Rendered, ServiceError> {
     let full = render_one(conn, row, base)?;
-    Ok(Rendered {
-        body: match projection {
-            Some(p) => p.apply(RT, &full),
-            None => full,
-        },
-        version: row.version,
-        location: format!("{base}/Users/{}", row.id),
-    })
+    Ok(Rendered::new(
+        RT,
+        full,
+        projection,
+        row.version,
+        base,
+        &row.id,
+    ))
 }
 
 /// A page of users as listed: their groups read in one query for the page.
@@ -130,11 +128,7 @@ pub(super) fn render_page(
     } else {
         load_groups(conn, &ids)?
     };
-    // Grouped once by user: a page of users in many groups costs one pass.
-    let mut by_user: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for (u, g, n) in memberships {
-        by_user.entry(u).or_default().push((g, n));
-    }
+    let by_user = by_owner(memberships.into_iter().map(|(u, g, n)| (u, (g, n))));
     Ok(rows
         .iter()
         .map(|row| {
