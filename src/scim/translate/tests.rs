@@ -1,6 +1,6 @@
 //! Unit tests of the filter → SQL translation (text shape and SQLite query plans):
 //! the SCIM filter translated to the store's predicate, rendered by the store.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 use super::*;
 use crate::scim::filter::parse_filter;
 use crate::store::query::tests::explain_on_sqlite;

@@ -1,6 +1,6 @@
 //! Query plans of the store's listing SQL on SQLite, and the `EXPLAIN` helper the
 //! SCIM translation tests use for filter plans.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 use diesel::sql_types::Text;
 
 use super::*;

@@ -1,5 +1,5 @@
 //! Rendering and profile round trips of users JIT provisioning created.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 use super::profile::profile;
 use super::render::render;
 use crate::store::users::UserRow;
