@@ -15,7 +15,8 @@ use provisiond::scim::limits::{
 use provisiond::scim::patch::{apply_operations, parse_patch};
 use provisiond::scim::representation::{member_ids, validate_incoming};
 use provisiond::scim::schema::ResourceType;
-use provisiond::store::scim_query::{Dialect, Translator};
+use provisiond::scim::translate::{collection, to_predicate};
+use provisiond::store::query::{render_filter, Dialect};
 use serde_json::{json, Value};
 use std::hint::black_box;
 
@@ -76,7 +77,10 @@ fn bench_filters(c: &mut Criterion) {
                 // before the database. Over-limit parses fail fast, which is the point.
                 if let Ok(p) = parse_filter(ResourceType::User, black_box(&f)) {
                     for d in [Dialect::Sqlite, Dialect::Postgres] {
-                        let _ = Translator::for_org(d, "o").translate(ResourceType::User, &p);
+                        if let Ok(pred) = to_predicate(ResourceType::User, &p) {
+                            let _ =
+                                render_filter(d, collection(ResourceType::User), Some("o"), &pred);
+                        }
                     }
                 }
             })

@@ -5,7 +5,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use provisiond::scim::filter::parse_filter;
 use provisiond::scim::schema::ResourceType;
-use provisiond::store::scim_query::{Dialect, Translator};
+use provisiond::scim::translate::{collection, to_predicate};
+use provisiond::store::query::{render_filter, Dialect};
 use std::hint::black_box;
 
 const FILTERS: [(&str, &str); 4] = [
@@ -33,9 +34,8 @@ fn bench(c: &mut Criterion) {
         for (dname, d) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
             c.bench_function(&format!("scim_filter_translate/{name}/{dname}"), |b| {
                 b.iter(|| {
-                    Translator::new(d)
-                        .translate(ResourceType::User, black_box(&parsed))
-                        .unwrap()
+                    let p = to_predicate(ResourceType::User, black_box(&parsed)).unwrap();
+                    render_filter(d, collection(ResourceType::User), None, &p)
                 })
             });
         }

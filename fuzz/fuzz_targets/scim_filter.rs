@@ -6,7 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 use provisiond::scim::filter::{matches, parse_filter};
 use provisiond::scim::schema::ResourceType;
-use provisiond::store::scim_query::{Dialect, Translator};
+use provisiond::scim::translate::{collection, to_predicate};
+use provisiond::store::query::{render_filter, Dialect};
 use serde_json::json;
 
 fuzz_target!(|data: &[u8]| {
@@ -27,9 +28,12 @@ fuzz_target!(|data: &[u8]| {
         };
         let _ = matches(&f, resource);
         let _ = f.paths();
-        for d in [Dialect::Sqlite, Dialect::Postgres] {
-            if let Err(e) = Translator::for_org(d, "o").translate(rt, &f) {
-                assert_eq!(e.status(), 400, "{e:?}");
+        match to_predicate(rt, &f) {
+            Err(e) => assert_eq!(e.status(), 400, "{e:?}"),
+            Ok(p) => {
+                for d in [Dialect::Sqlite, Dialect::Postgres] {
+                    let _ = render_filter(d, collection(rt), Some("o"), &p);
+                }
             }
         }
     }

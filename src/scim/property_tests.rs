@@ -9,7 +9,8 @@ use super::filter::{matches, parse_filter, Filter};
 use super::limits::max_values;
 use super::patch::{apply_operations, parse_patch};
 use super::schema::ResourceType;
-use crate::store::scim_query::{Dialect, Translator};
+use super::translate::{collection, to_predicate};
+use crate::store::query::{render_filter, Dialect};
 
 /// xorshift64*: deterministic, so a failure names its case and reproduces.
 struct Rng(u64);
@@ -129,9 +130,12 @@ fn check_filter(text: &str) {
         };
         let _ = matches(&f, &user());
         let _ = f.paths();
-        for d in [Dialect::Sqlite, Dialect::Postgres] {
-            if let Err(e) = Translator::for_org(d, "o").translate(rt, &f) {
-                assert_eq!(e.status(), 400, "{text}: {e:?}");
+        match to_predicate(rt, &f) {
+            Err(e) => assert_eq!(e.status(), 400, "{text}: {e:?}"),
+            Ok(p) => {
+                for d in [Dialect::Sqlite, Dialect::Postgres] {
+                    let _ = render_filter(d, collection(rt), Some("o"), &p);
+                }
             }
         }
     }

@@ -6,9 +6,10 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::scim_query::SqlCond;
+use super::query::{order_by, render_filter, Collection, Dialect, Page, Pred, Sort};
 use super::users::DEPROVISIONED;
 use super::StoreResult;
+use crate::db::pool::MultiBackend;
 use crate::db::schema::{group_members, groups, users};
 use crate::db::DbConn;
 
@@ -68,40 +69,53 @@ pub fn delete_group(conn: &mut DbConn, id: &str) -> StoreResult<usize> {
     Ok(diesel::delete(groups::table.find(id)).execute(conn)?)
 }
 
+/// The groups of an organization matching `filter`, as a query to select from.
+fn org_groups<'a>(
+    d: Dialect,
+    organization_id: &'a str,
+    filter: Option<&Pred>,
+) -> groups::BoxedQuery<'a, MultiBackend> {
+    let mut q = groups::table
+        .filter(groups::organization_id.eq(organization_id))
+        .into_boxed();
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Groups,
+            Some(organization_id),
+            p,
+        ));
+    }
+    q
+}
+
+/// One page of groups matching `filter`, in `sort` order (creation order without).
 pub fn list_groups_page(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
-    order: &str,
-    offset: i64,
-    limit: i64,
+    filter: Option<&Pred>,
+    sort: Option<&Sort>,
+    page: Page,
 ) -> StoreResult<Vec<GroupRow>> {
-    let mut q = groups::table
-        .filter(groups::organization_id.eq(organization_id))
+    let d = Dialect::of(conn);
+    Ok(org_groups(d, organization_id, filter)
         .select(GroupRow::as_select())
-        .order(sql::<Text>(order))
-        .offset(offset)
-        .limit(limit)
-        .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
-    }
-    Ok(q.load(conn)?)
+        .order(sql::<Text>(&order_by(d, Collection::Groups, sort)))
+        .offset(page.offset)
+        .limit(page.limit)
+        .load(conn)?)
 }
 
+/// How many groups match `filter`.
 pub fn count_groups(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
+    filter: Option<&Pred>,
 ) -> StoreResult<i64> {
-    let mut q = groups::table
-        .filter(groups::organization_id.eq(organization_id))
+    let d = Dialect::of(conn);
+    Ok(org_groups(d, organization_id, filter)
         .count()
-        .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
-    }
-    Ok(q.get_result(conn)?)
+        .get_result(conn)?)
 }
 
 /// `(group_id, user_id, user display name, userName)` of a member.

@@ -7,8 +7,9 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 
-use super::scim_query::SqlCond;
+use super::query::{order_by, render_filter, Collection, Dialect, Page, Pred, Sort};
 use super::StoreResult;
+use crate::db::pool::MultiBackend;
 use crate::db::schema::{group_members, groups, identities, organizations, user_emails, users};
 use crate::db::DbConn;
 
@@ -331,44 +332,54 @@ pub fn replace_user_emails(
     Ok(())
 }
 
-/// One page of live users matching `cond`, in `order` (SQL text from `scim_query`).
+/// The live users of an organization matching `filter`, as a query to select from.
+fn live_users<'a>(
+    d: Dialect,
+    organization_id: &'a str,
+    filter: Option<&Pred>,
+) -> users::BoxedQuery<'a, MultiBackend> {
+    let mut q = users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::state.ne(DEPROVISIONED))
+        .into_boxed();
+    if let Some(p) = filter {
+        q = q.filter(render_filter(
+            d,
+            Collection::Users,
+            Some(organization_id),
+            p,
+        ));
+    }
+    q
+}
+
+/// One page of live users matching `filter`, in `sort` order (creation order without).
 pub fn list_users_page(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
-    order: &str,
-    offset: i64,
-    limit: i64,
+    filter: Option<&Pred>,
+    sort: Option<&Sort>,
+    page: Page,
 ) -> StoreResult<Vec<UserRow>> {
-    let mut q = users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.ne(DEPROVISIONED))
+    let d = Dialect::of(conn);
+    Ok(live_users(d, organization_id, filter)
         .select(UserRow::as_select())
-        .order(sql::<Text>(order))
-        .offset(offset)
-        .limit(limit)
-        .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
-    }
-    Ok(q.load(conn)?)
+        .order(sql::<Text>(&order_by(d, Collection::Users, sort)))
+        .offset(page.offset)
+        .limit(page.limit)
+        .load(conn)?)
 }
 
-/// How many live users match `cond`.
+/// How many live users match `filter`.
 pub fn count_users(
     conn: &mut DbConn,
     organization_id: &str,
-    cond: Option<SqlCond>,
+    filter: Option<&Pred>,
 ) -> StoreResult<i64> {
-    let mut q = users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.ne(DEPROVISIONED))
+    let d = Dialect::of(conn);
+    Ok(live_users(d, organization_id, filter)
         .count()
-        .into_boxed();
-    if let Some(c) = cond {
-        q = q.filter(c);
-    }
-    Ok(q.get_result(conn)?)
+        .get_result(conn)?)
 }
 
 /// `(user_id, group_id, group display name)` for the groups of these users.

@@ -1,12 +1,11 @@
 //! The SCIM HTTP boundary under `/scim/v2` (RFC 7644): routes, bearer-token
 //! authentication (the token selects the directory and so the organization), the
 //! `application/scim+json` body extractor, and the mapping of every failure — 401, 404,
-//! 405, 413 included — to an RFC 7644 §3.12 error body. Handlers live in `users`,
-//! `groups` and `discovery`; this is the only part of `scim` that knows actix.
+//! 405, 413 included — to an RFC 7644 §3.12 error body. Handlers live in `resources`
+//! (one generic set for `/Users` and `/Groups`) and `discovery`; this is the only part of `scim` that knows actix.
 
 mod discovery;
-mod groups;
-mod users;
+pub(crate) mod resources;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +22,9 @@ use serde_json::Value;
 use super::directories::authenticate;
 use super::error::ScimError;
 use super::query::ListParams;
-use super::service::{etag, etag_matches, off_worker, Caller, Rendered, ServiceError};
+use super::service::{
+    etag, etag_matches, off_worker, Caller, Groups, Rendered, ServiceError, Users,
+};
 use crate::admin::auth::bearer_token;
 use crate::app::AppState;
 use crate::db::DbError;
@@ -39,8 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .configure(discovery::routes)
-            .configure(users::routes)
-            .configure(groups::routes)
+            .configure(resources::resource_routes::<Users>)
+            .configure(resources::resource_routes::<Groups>)
             .default_service(web::to(not_found)),
     );
 }

@@ -1,21 +1,30 @@
 //! The SCIM domain service between the HTTP handlers and the store: every operation on
 //! `/Users` and `/Groups` of the directory's organization, each in one transaction with
-//! its events. Nothing here knows HTTP; errors are [`ServiceError`], whose SCIM part
-//! carries the RFC 7644 §3.12 status and `scimType`.
+//! its events. One generic pipeline (`pipeline`) serves every resource type through
+//! the [`ScimResource`] trait (`resource`); `users` and `groups` implement it.
+//! Nothing here knows HTTP; errors are [`ServiceError`], whose SCIM part carries the
+//! RFC 7644 §3.12 status and `scimType`.
 
 pub mod groups;
+pub mod pipeline;
+pub mod resource;
 pub mod users;
+
+pub use groups::Groups;
+pub use resource::ScimResource;
+pub use users::Users;
+
+use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::directories::DirectoryAuth;
 use super::error::ScimError;
-use super::query::ListQuery;
+use super::representation::Projection;
 use super::schema::ResourceType;
 use crate::app::AppState;
-use crate::db::{DbConn, DbError};
-use crate::store::scim_query::{order_by, Dialect, SqlCond, Translator};
-use crate::store::{StoreError, StoreResult};
+use crate::db::DbError;
+use crate::store::StoreError;
 
 /// What a SCIM operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +43,38 @@ pub struct Rendered {
     pub body: Value,
     pub version: i64,
     pub location: String,
+}
+
+impl Rendered {
+    /// A resource of type `rt` as answered: `full` projected when `projection` is given,
+    /// with its version and `Location` (`{base}/Users/{id}`).
+    pub(crate) fn new(
+        rt: ResourceType,
+        full: Value,
+        projection: Option<&Projection>,
+        version: i64,
+        base: &str,
+        id: &str,
+    ) -> Self {
+        Rendered {
+            body: match projection {
+                Some(p) => p.apply(rt, &full),
+                None => full,
+            },
+            version,
+            location: format!("{base}{}/{id}", rt.endpoint()),
+        }
+    }
+}
+
+/// Rows of a page's related records (`(owner id, record)`) grouped once by owner: a
+/// page of resources with many related records costs one pass.
+pub(crate) fn by_owner<T>(rows: impl IntoIterator<Item = (String, T)>) -> HashMap<String, Vec<T>> {
+    let mut map: HashMap<String, Vec<T>> = HashMap::new();
+    for (owner, record) in rows {
+        map.entry(owner).or_default().push(record);
+    }
+    map
 }
 
 /// Who is calling and within which request.
@@ -77,42 +118,6 @@ pub(crate) fn seat_limit(max: i32) -> ScimError {
 
 pub(crate) fn base_url(app: &AppState) -> String {
     super::directories::base_url(app)
-}
-
-/// Counts the rows of `org` matching a list query's filter.
-type CountFn = fn(&mut DbConn, &str, Option<SqlCond>) -> StoreResult<i64>;
-/// Loads one ordered page of rows of `org` matching a filter: (cond, order, offset, limit).
-type PageFn<R> = fn(&mut DbConn, &str, Option<SqlCond>, &str, i64, i64) -> StoreResult<Vec<R>>;
-
-/// The shared core of `GET /Users`, `GET /Groups` and their `/.search`: the filter
-/// translated to SQL for the organization, `totalResults`, and the requested page in the
-/// requested order (none for `count=0`, RFC 7644 §3.4.2.4).
-pub(crate) fn list_page<R>(
-    conn: &mut DbConn,
-    org: &str,
-    rt: ResourceType,
-    query: &ListQuery,
-    count: CountFn,
-    page: PageFn<R>,
-) -> Result<(i64, Vec<R>), ServiceError> {
-    let d = Dialect::of(conn);
-    let cond = match &query.filter {
-        Some(f) => Some(Translator::for_org(d, org).translate(rt, f)?),
-        None => None,
-    };
-    let total = count(conn, org, cond.clone())?;
-    if query.count == 0 {
-        return Ok((total, Vec::new()));
-    }
-    let rows = page(
-        conn,
-        org,
-        cond,
-        &order_by(d, rt, query.sort.as_ref()),
-        i64::try_from(query.offset()).unwrap_or(i64::MAX),
-        i64::try_from(query.count).unwrap_or(i64::MAX),
-    )?;
-    Ok((total, rows))
 }
 
 /// Runs the CPU work of a request that grows with its body (JSON parsing, validation,

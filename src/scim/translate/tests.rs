@@ -1,14 +1,14 @@
-//! Unit tests of the filter → SQL translation (text shape and SQLite query plans).
-#![allow(clippy::unwrap_used)]
+//! Unit tests of the filter → SQL translation (text shape and SQLite query plans):
+//! the SCIM filter translated to the store's predicate, rendered by the store.
+#![expect(clippy::unwrap_used)]
 use super::*;
 use crate::scim::filter::parse_filter;
+use crate::store::query::tests::explain_on_sqlite;
+use crate::store::query::{render_filter, Dialect};
 
 fn sql(d: Dialect, rt: ResourceType, f: &str) -> String {
     let filter = parse_filter(rt, f).unwrap();
-    Translator::new(d)
-        .translate(rt, &filter)
-        .unwrap()
-        .debug_sql()
+    render_filter(d, collection(rt), None, &to_predicate(rt, &filter).unwrap()).debug_sql()
 }
 
 #[test]
@@ -75,83 +75,21 @@ fn not_coalesces_nulls() {
     assert_eq!(s, "NOT COALESCE(users.external_id = ?, FALSE)");
 }
 
-/// SQLite's `EXPLAIN QUERY PLAN` of `query` on a freshly migrated database, one line.
-fn explain_on_sqlite(query: &str) -> String {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        detail: String,
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let url = dir.path().join("plan.db").to_string_lossy().into_owned();
-    let db = crate::db::Database::connect(&url, 1).unwrap();
-    crate::db::migrations::run_pending(&db).unwrap();
-    let mut conn = db.get().unwrap();
-    let rows: Vec<Row> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {query}"))
-        .load(&mut *conn)
-        .unwrap();
-    rows.into_iter()
-        .map(|r| r.detail)
-        .collect::<Vec<_>>()
-        .join(" | ")
-}
-
 /// The plan SQLite chooses for `cond` over one organization's live users.
 fn sqlite_plan(filter: &str) -> String {
-    let cond = Translator::for_org(Dialect::Sqlite, "o")
-        .translate(
-            ResourceType::User,
-            &parse_filter(ResourceType::User, filter).unwrap(),
-        )
-        .unwrap();
+    let pred = to_predicate(
+        ResourceType::User,
+        &parse_filter(ResourceType::User, filter).unwrap(),
+    )
+    .unwrap();
+    let cond = render_filter(Dialect::Sqlite, Collection::Users, Some("o"), &pred);
     // Inline the bound values: EXPLAIN needs only their shape.
     let mut sql = String::from(
         "SELECT users.id FROM users WHERE users.organization_id = 'o' \
          AND users.state <> 'deprovisioned' AND ",
     );
-    for p in &cond.pieces {
-        match p {
-            Piece::Sql(s) => sql.push_str(s),
-            _ => sql.push_str("'x'"),
-        }
-    }
+    sql.push_str(&cond.sql_with_placeholder("'x'"));
     explain_on_sqlite(&sql)
-}
-
-/// The lookups migration 000005 serves (found by `bench/scim_load.sh` at 100k users):
-/// the deprovisioned-record lookup every SCIM create makes (`find_deprovisioned_by_user_name`),
-/// and the default list order of `/Users` and `/Groups` (`order_by` without `sortBy`).
-#[test]
-fn create_lookup_and_default_list_order_use_indexes() {
-    let plan = explain_on_sqlite(
-        "SELECT id FROM users WHERE organization_id = 'o' AND user_name_lower = 'x' \
-         AND state = 'deprovisioned' ORDER BY deprovisioned_at DESC LIMIT 1",
-    );
-    assert!(
-        plan.contains(
-            "USING INDEX users_org_user_name_any (organization_id=? AND user_name_lower=?)"
-        ),
-        "{plan}"
-    );
-    for table in ["users", "groups"] {
-        let order = order_by(
-            Dialect::Sqlite,
-            if table == "users" {
-                ResourceType::User
-            } else {
-                ResourceType::Group
-            },
-            None,
-        );
-        let plan = explain_on_sqlite(&format!(
-            "SELECT id FROM {table} WHERE organization_id = 'o' ORDER BY {order} LIMIT 100 OFFSET 0"
-        ));
-        assert!(
-            !plan.contains("TEMP B-TREE"),
-            "{table} pages must not sort the organization: {plan}"
-        );
-    }
 }
 
 #[test]
@@ -177,8 +115,6 @@ fn user_name_and_email_filters_are_index_lookups() {
 #[test]
 fn unsupported_is_invalid_filter() {
     let f = parse_filter(ResourceType::User, r#"emails.display eq "x""#).unwrap();
-    let err = Translator::new(Dialect::Sqlite)
-        .translate(ResourceType::User, &f)
-        .unwrap_err();
+    let err = to_predicate(ResourceType::User, &f).unwrap_err();
     assert_eq!(err.status(), 400);
 }
