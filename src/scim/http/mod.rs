@@ -2,11 +2,12 @@
 //! authentication (the token selects the directory and so the organization), the
 //! `application/scim+json` body extractor, and the mapping of every failure — 401, 404,
 //! 405, 413 included — to an RFC 7644 §3.12 error body. Handlers live in `users`,
-//! `groups` and `discovery`; this is the only part of `scim` that knows actix.
+//! `groups` and `discovery` (their routes are rows of `http::routes`, mounted in one
+//! `/scim/v2` scope); this is the only part of `scim` that knows actix.
 
-mod discovery;
-mod groups;
-mod users;
+pub(crate) mod discovery;
+pub(crate) mod groups;
+pub(crate) mod users;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,18 +35,8 @@ use crate::tenancy::TenancyError;
 /// The SCIM media type (RFC 7644 §8.1).
 pub const SCIM_JSON: &str = "application/scim+json";
 
-/// Mounts `/scim/v2`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/scim/v2")
-            .configure(discovery::routes)
-            .configure(users::routes)
-            .configure(groups::routes)
-            .default_service(web::to(not_found)),
-    );
-}
-
-async fn not_found(req: HttpRequest) -> HttpResponse {
+/// The default service of the `/scim/v2` scope: no SCIM endpoint at this path.
+pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
     ScimError::not_found(format!("no SCIM endpoint at {}", req.path())).error_response()
 }
 

@@ -4,8 +4,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{
-    conditional_get_response, header_str, json_response, max_results, method_not_allowed,
-    resource_response, RawQuery, ScimBody, ScimCaller,
+    conditional_get_response, header_str, json_response, max_results, resource_response, RawQuery,
+    ScimBody, ScimCaller,
 };
 use crate::app::AppState;
 use crate::scim::query::{parse_list_query, parse_search_request};
@@ -15,29 +15,7 @@ use crate::scim::service::{off_worker, users, ServiceError};
 
 const RT: ResourceType = ResourceType::User;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/Users")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/Users/.search")
-            .route(web::post().to(search))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/Users/{id}")
-            .route(web::get().to(get))
-            .route(web::put().to(replace))
-            .route(web::patch().to(patch))
-            .route(web::delete().to(delete))
-            .default_service(web::to(method_not_allowed)),
-    );
-}
-
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     caller: ScimCaller,
     body: ScimBody,
@@ -46,7 +24,7 @@ async fn create(
     Ok(resource_response(StatusCode::CREATED, &r))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
@@ -59,7 +37,7 @@ async fn get(
     Ok(conditional_get_response(&req, &r))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
@@ -69,7 +47,7 @@ async fn list(
     Ok(json_response(&users::list(&app, caller.0, query).await?))
 }
 
-async fn search(
+pub(crate) async fn search(
     app: web::Data<AppState>,
     caller: ScimCaller,
     body: ScimBody,
@@ -78,7 +56,7 @@ async fn search(
     Ok(json_response(&users::list(&app, caller.0, query).await?))
 }
 
-async fn replace(
+pub(crate) async fn replace(
     app: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
@@ -91,7 +69,7 @@ async fn replace(
     Ok(resource_response(StatusCode::OK, &r))
 }
 
-async fn patch(
+pub(crate) async fn patch(
     app: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
@@ -104,7 +82,7 @@ async fn patch(
     Ok(resource_response(StatusCode::OK, &r))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     caller: ScimCaller,
     req: HttpRequest,
