@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::scim::directories;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateDirectory {
     name: Option<String>,

@@ -13,7 +13,7 @@ use crate::extract::ApiJson;
 use crate::jit::invitations::{self, CreateInvitation};
 use crate::sso::redirects;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AddRedirectUri {
     uri: String,

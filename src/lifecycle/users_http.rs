@@ -142,7 +142,7 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(users::get_user(&app, id.into_inner()).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// Free text kept as `state_reason` and sent in the event.
@@ -179,7 +179,7 @@ pub(crate) async fn deprovision(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// The role's key (or id) in the user's organization.
@@ -206,7 +206,7 @@ pub(crate) async fn unassign_role(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatesBody {
     pub user_ids: Vec<String>,
