@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::extract::page_limit;
 use crate::lifecycle::feed;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Sequence number to read after (0 = from the start).
@@ -18,7 +18,7 @@ pub struct EventQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub limit: Option<i64>,

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::tenancy::organizations::{self as orgs, CreateOrganization, UpdateOrganization};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Return organizations whose id sorts after this one.

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Limit {
     pub limit: Option<i64>,

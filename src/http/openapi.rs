@@ -12,7 +12,9 @@ use std::sync::OnceLock;
 use actix_web::http::Method;
 use actix_web::HttpResponse;
 use serde::Serialize;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -21,7 +23,7 @@ use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem,
     PathsBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder,
 };
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::routes::{table, Access, Area, RouteInfo};
 use crate::scim::directories::{CreatedDirectory, CreatedToken, DirectoryView};
@@ -384,6 +386,49 @@ fn doc(operation_id: &str) -> Option<Doc> {
     Some(doc)
 }
 
+/// The query parameters of each operation that reads any, by operation id.
+fn query(operation_id: &str) -> Vec<Parameter> {
+    fn of<T: IntoParams>() -> Vec<Parameter> {
+        T::into_params(|| Some(ParameterIn::Query))
+    }
+    /// RFC 7644 §3.4.2 (list) and §3.4.2.5 (attribute selection).
+    fn scim(names: &[&str]) -> Vec<Parameter> {
+        names
+            .iter()
+            .map(|name| {
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .schema(Some(String::schema()))
+                    .build()
+            })
+            .collect()
+    }
+    const SCIM_LIST: &[&str] = &[
+        "filter",
+        "sortBy",
+        "sortOrder",
+        "startIndex",
+        "count",
+        "attributes",
+        "excludedAttributes",
+    ];
+    const SCIM_READ: &[&str] = &["attributes", "excludedAttributes"];
+    match operation_id {
+        "list_organizations" => of::<crate::admin::organizations::Page>(),
+        "admin_list_events" => of::<crate::admin::log::EventQuery>(),
+        "list_audit_entries" => of::<crate::admin::log::AuditQuery>(),
+        "list_webhook_deliveries" => of::<crate::admin::webhooks::Limit>(),
+        "list_events" => of::<crate::lifecycle::http::EventQuery>(),
+        "list_users" => of::<crate::lifecycle::users_http::ListQuery>(),
+        "authorize" => of::<crate::sso::authorize::AuthorizeParams>(),
+        "scim_list_users" | "scim_list_groups" => scim(SCIM_LIST),
+        "scim_get_user" | "scim_get_group" | "scim_patch_group" => scim(SCIM_READ),
+        _ => Vec::new(),
+    }
+}
+
 /// The security scheme name of an access class, if it needs one.
 fn scheme(access: Access) -> Option<&'static str> {
     match access {
@@ -493,7 +538,11 @@ fn errors(route: &RouteInfo, has_body: bool) -> Vec<(u16, &'static str)> {
             out.push((404, "Not found"));
             if has_body {
                 out.push((409, "Uniqueness conflict"));
-                out.push((412, "ETag precondition failed"));
+            }
+            if matches!(route.method, Method::PUT | Method::PATCH | Method::DELETE) {
+                out.push((412, "If-Match names another version (RFC 7644 §3.14)"));
+            }
+            if has_body {
                 out.push((413, "Body too large"));
                 out.push((415, "Not application/scim+json"));
             }
@@ -546,6 +595,9 @@ fn operation(
                 .required(Required::True)
                 .schema(Some(String::schema())),
         );
+    }
+    for param in query(route.operation_id) {
+        op = op.parameter(param);
     }
     if let Some((payload, required)) = &doc.body {
         if let Some((media, schema)) = content(payload, schemas) {

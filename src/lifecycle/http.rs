@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::page_limit;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// The `next_after` of the previous page (0 = from the start).

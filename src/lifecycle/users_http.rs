@@ -44,7 +44,7 @@ fn who(auth: AppAuth) -> ActionContext {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub state: Option<String>,
