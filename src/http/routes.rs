@@ -18,7 +18,7 @@
 use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder};
 
-use super::mount;
+use super::{mount, openapi};
 use crate::admin::auth::{AdminAuth, AppAuth};
 use crate::admin::{
     api_keys, domains, log, organizations, roles, saml_connections, scim_directories, sso, webhooks,
@@ -210,7 +210,7 @@ route_table! {
     GET    "/healthz"                                                   Anonymous  healthz                      health::healthz;
     GET    "/readyz"                                                    Anonymous  readyz                       health::readyz;
     GET    "/metrics"                                                   Anonymous  metrics                      health::metrics;
-    GET    "/openapi.json"                                              Anonymous  openapi                      super::openapi::serve;
+    GET    "/openapi.json"                                              Anonymous  openapi                      openapi::serve;
 
 [Admin, Grouped]
     POST   "/admin/v1/organizations"                                    AdminKey   create_organization          organizations::create;
@@ -316,6 +316,22 @@ route_table! {
 /// OpenAPI document and the route tests read.
 pub fn table() -> Vec<RouteInfo> {
     routes().into_iter().map(|r| r.info).collect()
+}
+
+/// The table, built once per process: for lookups on the request path (middleware that
+/// knows a route by its matched pattern, e.g. `rate_limit`).
+pub fn rows() -> &'static [RouteInfo] {
+    static ROWS: std::sync::OnceLock<Vec<RouteInfo>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(table)
+}
+
+/// The operation ids of the rows whose full path pattern is `pattern` (what
+/// `match_pattern` gives), whatever their method.
+pub fn operations_at(pattern: &str) -> impl Iterator<Item = &'static str> + '_ {
+    rows()
+        .iter()
+        .filter(move |r| r.path == pattern)
+        .map(|r| r.operation_id)
 }
 
 /// Registers every route of the table on `cfg`; the [`Access::DevSimulator`] rows only
