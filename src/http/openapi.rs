@@ -100,6 +100,37 @@ fn named<T: ToSchema>() -> Named {
     Named { name, schemas }
 }
 
+/// The profile `POST /sso/token` answers: built as JSON by `sso::codes::exchange`, so
+/// described here by its public contract (docs/sso.md); more fields may appear.
+fn login_profile() -> Payload {
+    let object = || ObjectBuilder::new().schema_type(Type::Object);
+    let schema = object()
+        .description(Some(
+            "The login's profile: the user (as the app API shows users), the organization, \
+             roles, groups and IdP attributes, and whether JIT created the user",
+        ))
+        .property("user", object())
+        .property(
+            "organization",
+            object()
+                .property("id", String::schema())
+                .property("slug", String::schema())
+                .property("name", String::schema()),
+        )
+        .property("roles", ArrayBuilder::new())
+        .property("groups", ArrayBuilder::new())
+        .property("attributes", object())
+        .property("is_new_user", bool::schema())
+        .required("user")
+        .required("organization")
+        .required("roles")
+        .required("is_new_user");
+    Payload::Json(Named {
+        name: "LoginProfile".to_owned(),
+        schemas: vec![("LoginProfile".to_owned(), schema.into())],
+    })
+}
+
 /// What the document says about an operation beyond its table row.
 struct Doc {
     summary: &'static str,
@@ -378,7 +409,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
         .body(Payload::Form, true),
         "exchange_code" => d(
             "Exchange a one-time login code for the profile",
-            vec![(200, OK, Object)],
+            vec![(200, OK, login_profile())],
         )
         .body(json::<crate::sso_http::TokenRequest>(), true),
         _ => return None,

@@ -176,6 +176,38 @@ fn openapi_json_is_served() {
             "`{key}` of {error} is not in the Error schema"
         );
     }
+    // The code exchange's profile (built as JSON, described by hand) has what the
+    // LoginProfile schema requires.
+    let sso = crate::sso_support::setup(
+        &app,
+        "acme",
+        serde_json::json!({}),
+        &[],
+        serde_json::json!({}),
+    );
+    let profile = sso.login(&sso.person("ada"));
+    let schema = &served["components"]["schemas"]["LoginProfile"];
+    for key in schema["required"].as_array().unwrap() {
+        assert!(
+            profile.get(key.as_str().unwrap()).is_some(),
+            "`{key}` missing from {profile}"
+        );
+    }
+    for key in schema["properties"]["organization"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            profile["organization"].get(key).is_some(),
+            "organization.{key}: {profile}"
+        );
+    }
+    assert!(
+        profile["roles"].is_array() && profile["is_new_user"].is_boolean(),
+        "{profile}"
+    );
+
     let scim: Value = app.get("/scim/v2/Users").send().unwrap().json().unwrap();
     let props = served["components"]["schemas"]["ScimError"]["properties"]
         .as_object()
