@@ -1,6 +1,6 @@
 //! Liveness, readiness and metrics endpoints.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use crate::app::AppState;
@@ -8,14 +8,12 @@ use crate::db::migrations::is_current;
 use crate::db::DbError;
 
 /// `GET /healthz`: the process is up and serving.
-#[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// `GET /readyz`: the database answers (reading the migrations table is the probe) and
 /// carries every migration this binary knows.
-#[get("/readyz")]
 pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
     let backend = app.db.backend();
     let check = app
@@ -37,7 +35,6 @@ pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `GET /metrics`: Prometheus text format.
-#[get("/metrics")]
 pub async fn metrics(app: web::Data<AppState>) -> HttpResponse {
     let body = app
         .metrics

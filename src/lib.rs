@@ -1,7 +1,7 @@
 //! provisiond: a combined SAML JIT and SCIM 2.0 identity provisioning server.
 //!
 //! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
-//! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
+//! speak diesel; only the HTTP rooms (`server`, `http`, `observe`, `extract`, `health`, `admin`,
 //! `scim::http`, `lifecycle::http`, `sso_http`, `rate_limit`, `error`) speak actix.
 
 pub mod admin;
@@ -15,6 +15,7 @@ pub mod dns;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod http;
 pub mod idp_simulator;
 pub mod ip_range;
 pub mod jit;

@@ -140,7 +140,8 @@ impl RateLimiter {
     }
 }
 
-/// The limited endpoints, by matched route pattern.
+/// The limited endpoints, by the operation id of the matched route pattern (the table in
+/// `http::routes` names their paths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Acs,
@@ -150,14 +151,16 @@ enum Endpoint {
 }
 
 impl Endpoint {
+    /// The endpoint at a matched route pattern, whatever the request's method (as the
+    /// pattern is matched before routing).
     fn of(pattern: &str) -> Option<Endpoint> {
-        match pattern {
-            "/sso/saml/acs/{connection}" => Some(Endpoint::Acs),
-            "/sso/authorize" => Some(Endpoint::Authorize),
-            "/sso/token" => Some(Endpoint::Token),
-            "/sso/saml/metadata/{connection}" => Some(Endpoint::Metadata),
+        crate::http::routes::operations_at(pattern).find_map(|op| match op {
+            "saml_acs" => Some(Endpoint::Acs),
+            "authorize" => Some(Endpoint::Authorize),
+            "exchange_code" => Some(Endpoint::Token),
+            "get_sp_metadata" => Some(Endpoint::Metadata),
             _ => None,
-        }
+        })
     }
 
     /// The metric label.
@@ -310,6 +313,19 @@ fn too_many(req: &ServiceRequest, endpoint: Endpoint, wait: Duration) -> HttpRes
 #[expect(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limited_endpoints_are_found_by_their_route_pattern() {
+        for (pattern, endpoint) in [
+            ("/sso/saml/acs/{connection}", Endpoint::Acs),
+            ("/sso/authorize", Endpoint::Authorize),
+            ("/sso/token", Endpoint::Token),
+            ("/sso/saml/metadata/{connection}", Endpoint::Metadata),
+        ] {
+            assert_eq!(Endpoint::of(pattern), Some(endpoint), "{pattern}");
+        }
+        assert_eq!(Endpoint::of("/admin/v1/organizations"), None);
+    }
 
     #[test]
     fn a_bucket_empties_then_refills_at_its_rate() {

@@ -18,7 +18,7 @@ use crate::lifecycle::delivery::{self, DeliverySettings};
 use crate::metrics::Metrics;
 use crate::rate_limit::{self, RateLimiter};
 use crate::tenancy::{api_keys::bootstrap_admin_key, TenancyError};
-use crate::{admin, health, lifecycle, observe};
+use crate::{lifecycle, observe};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -116,7 +116,8 @@ pub fn bootstrap(state: &AppState) -> Result<Option<String>, StartError> {
     Ok(bootstrap_admin_key(state)?)
 }
 
-/// Every route of the service.
+/// The application: shared state, extractor settings, and every route of the table
+/// (`http::routes`).
 pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.config.max_body_bytes;
@@ -136,16 +137,7 @@ pub fn configure(state: AppState) -> impl Fn(&mut web::ServiceConfig) + Clone {
                 }
                 .into()
             }))
-            .service(health::healthz)
-            .service(health::readyz)
-            .service(health::metrics)
-            .configure(admin::routes)
-            .configure(crate::scim::http::routes)
-            .configure(lifecycle::http::routes)
-            .configure(crate::sso_http::routes);
-        if state.config.dev_idp_simulator {
-            cfg.configure(crate::idp_simulator::http::routes);
-        }
+            .configure(|cfg| crate::http::routes::mount(cfg, state.config.dev_idp_simulator));
     }
 }
 

@@ -10,7 +10,7 @@
 //! (`sso::binding`: name and flags follow the public URL's scheme).
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use crate::admin::auth::AppAuth;
@@ -24,14 +24,6 @@ use crate::sso::codes::{exchange, ExchangeError};
 use crate::sso::error_page::{advice, html, public_reason};
 use crate::sso::login::PENDING_REQUEST_TTL;
 use crate::sso::{acs, connections, SsoError};
-
-/// Mounts the public SSO routes (no admin auth: browsers, IdPs and apps call them).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(sp_metadata)
-        .service(authorize)
-        .service(acs_post)
-        .service(token);
-}
 
 /// The error page for a person, with `status`; never cached.
 fn render(
@@ -59,8 +51,7 @@ fn browser_binding(req: &HttpRequest, policy: CookiePolicy) -> Option<String> {
 }
 
 /// `GET /sso/saml/metadata/{connection}`: SAML Metadata §2.4.4 SPSSODescriptor.
-#[get("/sso/saml/metadata/{connection}")]
-async fn sp_metadata(
+pub(crate) async fn sp_metadata(
     app: web::Data<AppState>,
     connection: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -73,8 +64,7 @@ async fn sp_metadata(
 /// `GET /sso/authorize?organization|domain|connection=…&redirect_uri=…&state=…` → 302 to
 /// the IdP. Errors are pages: the caller is a browser, and an unchecked redirect URI is
 /// never followed.
-#[get("/sso/authorize")]
-async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub(crate) async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let rid = request_id(&req);
     let params: AuthorizeParams =
         match web::Query::<AuthorizeParams>::from_query(req.query_string()) {
@@ -128,8 +118,7 @@ async fn authorize(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
 }
 
 /// `POST /sso/saml/acs/{connection}`, form fields `SAMLResponse` and `RelayState`.
-#[post("/sso/saml/acs/{connection}")]
-async fn acs_post(
+pub(crate) async fn acs_post(
     app: web::Data<AppState>,
     req: HttpRequest,
     connection: web::Path<String>,
@@ -193,16 +182,15 @@ async fn acs_post(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenRequest {
+pub(crate) struct TokenRequest {
     code: String,
     redirect_uri: String,
 }
 
 /// `POST /sso/token` `{"code","redirect_uri"}` with an app API key → the login's profile.
-#[post("/sso/token")]
-async fn token(
+pub(crate) async fn token(
     app: web::Data<AppState>,
     _auth: AppAuth,
     body: ApiJson<TokenRequest>,

@@ -3,19 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::api_keys::{self, CreateApiKey};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/api-keys", create)
-        .get("/api-keys", list)
-        .delete("/api-keys/{id}", revoke);
-}
-
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     body: ApiJson<CreateApiKey>,
@@ -25,13 +18,16 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-async fn list(app: web::Data<AppState>, _auth: AdminAuth) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn list(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+) -> Result<HttpResponse, ApiError> {
     let items = api_keys::list_api_keys(&app).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
 /// Revoking is idempotent; the key row stays (revoked) for the audit trail.
-async fn revoke(
+pub(crate) async fn revoke(
     app: web::Data<AppState>,
     auth: AdminAuth,
     id: web::Path<String>,

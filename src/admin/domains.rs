@@ -3,21 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::domains::{self, AddDomain, VerifyDomain};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/organizations/{org}/domains", add)
-        .get("/organizations/{org}/domains", list)
-        .get("/organizations/{org}/domains/{domain}", get)
-        .delete("/organizations/{org}/domains/{domain}", delete)
-        .post("/organizations/{org}/domains/{domain}/verify", verify);
-}
-
-async fn add(
+pub(crate) async fn add(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,
@@ -34,7 +25,7 @@ async fn add(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     org: web::Path<String>,
@@ -43,7 +34,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -53,7 +44,7 @@ async fn get(
 }
 
 /// The body is optional: none (or `{}`) checks DNS, `{"verified": true}` overrides.
-async fn verify(
+pub(crate) async fn verify(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -66,7 +57,7 @@ async fn verify(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,

@@ -4,17 +4,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::page_limit;
 use crate::lifecycle::feed;
 
-pub fn routes(r: &mut Routes) {
-    r.get("/events", events).get("/audit-entries", audit);
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Sequence number to read after (0 = from the start).
@@ -23,13 +18,13 @@ pub struct EventQuery {
     pub limit: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-async fn events(
+pub(crate) async fn events(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     q: web::Query<EventQuery>,
@@ -48,7 +43,7 @@ async fn events(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
 }
 
-async fn audit(
+pub(crate) async fn audit(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     q: web::Query<AuditQuery>,

@@ -4,21 +4,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::tenancy::organizations::{self as orgs, CreateOrganization, UpdateOrganization};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/organizations", create)
-        .get("/organizations", list)
-        .get("/organizations/{org}", get)
-        .patch("/organizations/{org}", update)
-        .delete("/organizations/{org}", delete);
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Return organizations whose id sorts after this one.
@@ -26,7 +17,7 @@ pub struct Page {
     pub limit: Option<i64>,
 }
 
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     body: ApiJson<CreateOrganization>,
@@ -36,7 +27,7 @@ async fn create(
     Ok(HttpResponse::Created().json(org))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     page: web::Query<Page>,
@@ -50,7 +41,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     org: web::Path<String>,
@@ -58,7 +49,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(orgs::get_organization(&app, org.into_inner()).await?))
 }
 
-async fn update(
+pub(crate) async fn update(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,
@@ -75,7 +66,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(org))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,

@@ -3,21 +3,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::roles::{self, CreateRole, UpdateRole};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/organizations/{org}/roles", create)
-        .get("/organizations/{org}/roles", list)
-        .get("/organizations/{org}/roles/{role}", get)
-        .patch("/organizations/{org}/roles/{role}", update)
-        .delete("/organizations/{org}/roles/{role}", delete);
-}
-
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,
@@ -34,7 +25,7 @@ async fn create(
     Ok(HttpResponse::Created().json(role))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     org: web::Path<String>,
@@ -43,7 +34,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -52,7 +43,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(roles::get_role(&app, org, role).await?))
 }
 
-async fn update(
+pub(crate) async fn update(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -71,7 +62,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(role))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,

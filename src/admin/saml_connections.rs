@@ -4,25 +4,12 @@
 use actix_web::{web, HttpResponse};
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::sso::connections::{self, CreateConnection, UpdateConnection};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/organizations/{org}/saml-connections", create)
-        .get("/organizations/{org}/saml-connections", list)
-        .get("/organizations/{org}/saml-connections/{connection}", get)
-        .patch("/organizations/{org}/saml-connections/{connection}", update)
-        .delete("/organizations/{org}/saml-connections/{connection}", delete)
-        .get(
-            "/organizations/{org}/saml-connections/{connection}/sp-certificate",
-            sp_certificate,
-        );
-}
-
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,
@@ -39,7 +26,7 @@ async fn create(
     Ok(HttpResponse::Created().json(c))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     org: web::Path<String>,
@@ -48,7 +35,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -57,7 +44,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(connections::get_connection(&app, org, id).await?))
 }
 
-async fn update(
+pub(crate) async fn update(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -76,7 +63,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(c))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -87,7 +74,7 @@ async fn delete(
 }
 
 /// The SP certificate (PEM) the IdP needs for signed AuthnRequests and encryption.
-async fn sp_certificate(
+pub(crate) async fn sp_certificate(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     path: web::Path<(String, String)>,

@@ -5,30 +5,18 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::scim::directories;
 
-pub fn routes(r: &mut Routes) {
-    r.post("/organizations/{org}/scim-directories", create)
-        .get("/organizations/{org}/scim-directories", list)
-        .get("/organizations/{org}/scim-directories/{dir}", get)
-        .post("/organizations/{org}/scim-directories/{dir}/tokens", rotate)
-        .delete(
-            "/organizations/{org}/scim-directories/{dir}/tokens/{token}",
-            revoke,
-        );
-}
-
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateDirectory {
+pub(crate) struct CreateDirectory {
     name: Option<String>,
 }
 
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     org: web::Path<String>,
@@ -45,7 +33,7 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     org: web::Path<String>,
@@ -54,7 +42,7 @@ async fn list(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -63,7 +51,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(directories::get_directory(&app, org, dir).await?))
 }
 
-async fn rotate(
+pub(crate) async fn rotate(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,
@@ -73,7 +61,7 @@ async fn rotate(
     Ok(HttpResponse::Created().json(created))
 }
 
-async fn revoke(
+pub(crate) async fn revoke(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String, String)>,

@@ -1,47 +1,25 @@
 //! `/admin/v1/redirect-uris` (the login redirect allow-list) and
 //! `/admin/v1/organizations/{org}/invitations`. The app API mounts the same invitation
-//! handlers under `/api/v1` with an app key (see [`app_routes`]).
+//! handlers under `/api/v1` with an app key (two rows each in `http::routes`).
 
-use actix_web::{web, FromRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{AdminAuth, AppAuth, Authenticated};
-use super::router::Routes;
+use super::auth::{AdminAuth, Authenticated};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::jit::invitations::{self, CreateInvitation};
 use crate::sso::redirects;
 
-pub fn routes(r: &mut Routes) {
-    r.post("/redirect-uris", add_redirect_uri)
-        .get("/redirect-uris", list_redirect_uris)
-        .delete("/redirect-uris/{id}", delete_redirect_uri);
-    invitation_routes::<AdminAuth>(r);
-}
-
-/// The app-key mount of the invitation endpoints (inside `/api/v1`).
-pub fn app_routes(cfg: &mut web::ServiceConfig) {
-    let mut r = Routes::default();
-    invitation_routes::<AppAuth>(&mut r);
-    r.mount(cfg);
-}
-
-/// The invitation endpoints, authenticated by key kind `K`.
-fn invitation_routes<K: Authenticated + FromRequest + 'static>(r: &mut Routes) {
-    r.post("/organizations/{org}/invitations", invite::<K>)
-        .get("/organizations/{org}/invitations", list_invitations::<K>)
-        .delete("/organizations/{org}/invitations/{id}", revoke::<K>);
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddRedirectUri {
+pub(crate) struct AddRedirectUri {
     uri: String,
 }
 
-async fn add_redirect_uri(
+pub(crate) async fn add_redirect_uri(
     app: web::Data<AppState>,
     auth: AdminAuth,
     body: ApiJson<AddRedirectUri>,
@@ -51,7 +29,7 @@ async fn add_redirect_uri(
         .json(json!({ "id": row.id, "uri": row.uri, "created_at": row.created_at.and_utc() })))
 }
 
-async fn list_redirect_uris(
+pub(crate) async fn list_redirect_uris(
     app: web::Data<AppState>,
     _auth: AdminAuth,
 ) -> Result<HttpResponse, ApiError> {
@@ -63,7 +41,7 @@ async fn list_redirect_uris(
     Ok(HttpResponse::Ok().json(json!({ "data": data, "environment": environment })))
 }
 
-async fn delete_redirect_uri(
+pub(crate) async fn delete_redirect_uri(
     app: web::Data<AppState>,
     auth: AdminAuth,
     id: web::Path<String>,
@@ -72,7 +50,7 @@ async fn delete_redirect_uri(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn invite<K: Authenticated>(
+pub(crate) async fn invite<K: Authenticated>(
     app: web::Data<AppState>,
     auth: K,
     org: web::Path<String>,
@@ -90,7 +68,7 @@ async fn invite<K: Authenticated>(
     Ok(HttpResponse::Created().json(v))
 }
 
-async fn list_invitations<K: Authenticated>(
+pub(crate) async fn list_invitations<K: Authenticated>(
     app: web::Data<AppState>,
     _auth: K,
     org: web::Path<String>,
@@ -99,7 +77,7 @@ async fn list_invitations<K: Authenticated>(
     Ok(HttpResponse::Ok().json(json!({ "data": data })))
 }
 
-async fn revoke<K: Authenticated>(
+pub(crate) async fn revoke<K: Authenticated>(
     app: web::Data<AppState>,
     auth: K,
     path: web::Path<(String, String)>,

@@ -5,30 +5,18 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::auth::AdminAuth;
-use super::router::Routes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
 
-pub fn routes(r: &mut Routes) {
-    r.post("/webhooks", create)
-        .get("/webhooks", list)
-        .get("/webhooks/{id}", get)
-        .patch("/webhooks/{id}", update)
-        .delete("/webhooks/{id}", delete)
-        .post("/webhooks/{id}/rotate-secret", rotate)
-        .get("/webhooks/{id}/deliveries", deliveries)
-        .post("/webhooks/{id}/deliveries/{delivery}/redeliver", redeliver);
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct Limit {
     pub limit: Option<i64>,
 }
 
-async fn create(
+pub(crate) async fn create(
     app: web::Data<AppState>,
     auth: AdminAuth,
     body: ApiJson<CreateEndpoint>,
@@ -38,12 +26,15 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
-async fn list(app: web::Data<AppState>, _auth: AdminAuth) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn list(
+    app: web::Data<AppState>,
+    _auth: AdminAuth,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "data": webhooks::list_endpoints(&app).await? })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     id: web::Path<String>,
@@ -51,7 +42,7 @@ async fn get(
     Ok(HttpResponse::Ok().json(webhooks::get_endpoint(&app, id.into_inner()).await?))
 }
 
-async fn update(
+pub(crate) async fn update(
     app: web::Data<AppState>,
     auth: AdminAuth,
     id: web::Path<String>,
@@ -68,7 +59,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn delete(
+pub(crate) async fn delete(
     app: web::Data<AppState>,
     auth: AdminAuth,
     id: web::Path<String>,
@@ -77,7 +68,7 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn rotate(
+pub(crate) async fn rotate(
     app: web::Data<AppState>,
     auth: AdminAuth,
     id: web::Path<String>,
@@ -87,7 +78,7 @@ async fn rotate(
     Ok(HttpResponse::Ok().json(rotated))
 }
 
-async fn deliveries(
+pub(crate) async fn deliveries(
     app: web::Data<AppState>,
     _auth: AdminAuth,
     id: web::Path<String>,
@@ -98,7 +89,7 @@ async fn deliveries(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
 }
 
-async fn redeliver(
+pub(crate) async fn redeliver(
     app: web::Data<AppState>,
     auth: AdminAuth,
     path: web::Path<(String, String)>,

@@ -1,5 +1,5 @@
-//! The simulator's routes, mounted by `server.rs` only when `dev_idp_simulator` is on
-//! (otherwise every path below is the ordinary JSON 404):
+//! The simulator's handlers, rows of `http::routes` mounted only when `dev_idp_simulator`
+//! is on (otherwise every path below is the ordinary JSON 404):
 //!
 //! - `GET /dev/idp/metadata`: the IdP metadata to create a connection from;
 //! - `GET /dev/idp/sso?SAMLRequest=…&RelayState=…` (HTTP-Redirect binding): the sign-in
@@ -9,7 +9,7 @@
 //! - `GET /dev/callback?code=…&state=…`: a stand-in for an app's callback.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::pages::{self, FormValues};
@@ -19,14 +19,6 @@ use super::{acs_prefix, entity_id, metadata_xml, simulator_key, SimulatorError};
 use crate::app::AppState;
 use crate::sso::SpUrls;
 use crate::store::saml_connections::find_connection;
-
-/// Mounts the simulator's routes (the caller checks the setting).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(metadata)
-        .service(sso_form)
-        .service(sso_submit)
-        .service(callback);
-}
 
 /// The query of the SSO endpoint: the HTTP-Redirect binding's parameters (Bindings
 /// §3.4.4.1; the signature is accepted and not checked), or `connection` for an
@@ -65,8 +57,7 @@ fn failure(e: SimulatorError) -> HttpResponse {
     }
 }
 
-#[get("/dev/idp/metadata")]
-async fn metadata(app: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn metadata(app: web::Data<AppState>) -> HttpResponse {
     let xml = match simulator_key(&app).await {
         Ok(k) => metadata_xml(&app.config.public_url, &k.cert),
         Err(e) => Err(e),
@@ -125,8 +116,7 @@ fn form_action(req: &HttpRequest) -> String {
     format!("/dev/idp/sso?{}", req.query_string())
 }
 
-#[get("/dev/idp/sso")]
-async fn sso_form(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub(crate) async fn sso_form(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let answer = async {
         let q = query(&req)?;
         let (info, _) = target(&app, &q).await?;
@@ -187,8 +177,11 @@ fn check_form(v: &FormValues) -> Result<SimulatedUser, String> {
     })
 }
 
-#[post("/dev/idp/sso")]
-async fn sso_submit(app: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub(crate) async fn sso_submit(
+    app: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let mut v = FormValues::default();
     for (k, val) in url::form_urlencoded::parse(&body) {
         match k.as_ref() {
@@ -246,8 +239,7 @@ struct CallbackQuery {
     error: Option<String>,
 }
 
-#[get("/dev/callback")]
-async fn callback(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub(crate) async fn callback(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let q = web::Query::<CallbackQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or(CallbackQuery {

@@ -10,16 +10,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::page_limit;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .route("/events", web::get().to(events))
-            .configure(super::users_http::routes)
-            .configure(crate::admin::sso::app_routes),
-    );
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// The `next_after` of the previous page (0 = from the start).
@@ -33,7 +24,7 @@ pub struct EventQuery {
 
 /// `GET /api/v1/events`: committed events after the cursor, in commit order. Resume from
 /// `next_after`; an empty page means "nothing new yet", poll again later.
-async fn events(
+pub(crate) async fn events(
     app: web::Data<AppState>,
     _auth: AppAuth,
     q: web::Query<EventQuery>,

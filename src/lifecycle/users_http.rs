@@ -15,25 +15,6 @@ use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::store::users::LifecycleUserFilter;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations/{org}/users", web::get().to(list))
-        .route(
-            "/organizations/{org}/inactivity/preview",
-            web::get().to(inactivity_preview),
-        )
-        .route(
-            "/organizations/{org}/inactivity/run",
-            web::post().to(inactivity_run),
-        )
-        .route("/users/states", web::post().to(states))
-        .route("/users/{id}", web::get().to(get))
-        .route("/users/{id}/suspend", web::post().to(suspend))
-        .route("/users/{id}/reactivate", web::post().to(reactivate))
-        .route("/users/{id}/deprovision", web::post().to(deprovision))
-        .route("/users/{id}/roles", web::post().to(assign_role))
-        .route("/users/{id}/roles/{role}", web::delete().to(unassign_role));
-}
-
 impl From<LifecycleError> for ApiError {
     fn from(e: LifecycleError) -> Self {
         match e {
@@ -63,7 +44,7 @@ fn who(auth: AppAuth) -> ActionContext {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub state: Option<String>,
@@ -111,7 +92,7 @@ fn one_of(
 }
 
 /// `GET /api/v1/organizations/{org}/users`: users of every state in id order.
-async fn list(
+pub(crate) async fn list(
     app: web::Data<AppState>,
     _auth: AppAuth,
     org: web::Path<String>,
@@ -153,7 +134,7 @@ async fn list(
     })))
 }
 
-async fn get(
+pub(crate) async fn get(
     app: web::Data<AppState>,
     _auth: AppAuth,
     id: web::Path<String>,
@@ -161,14 +142,14 @@ async fn get(
     Ok(HttpResponse::Ok().json(users::get_user(&app, id.into_inner()).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// Free text kept as `state_reason` and sent in the event.
     pub reason: Option<String>,
 }
 
-async fn suspend(
+pub(crate) async fn suspend(
     app: web::Data<AppState>,
     auth: AppAuth,
     id: web::Path<String>,
@@ -178,7 +159,7 @@ async fn suspend(
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn reactivate(
+pub(crate) async fn reactivate(
     app: web::Data<AppState>,
     auth: AppAuth,
     id: web::Path<String>,
@@ -188,7 +169,7 @@ async fn reactivate(
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn deprovision(
+pub(crate) async fn deprovision(
     app: web::Data<AppState>,
     auth: AppAuth,
     id: web::Path<String>,
@@ -198,14 +179,14 @@ async fn deprovision(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// The role's key (or id) in the user's organization.
     pub role: String,
 }
 
-async fn assign_role(
+pub(crate) async fn assign_role(
     app: web::Data<AppState>,
     auth: AppAuth,
     id: web::Path<String>,
@@ -215,7 +196,7 @@ async fn assign_role(
     Ok(HttpResponse::Ok().json(user))
 }
 
-async fn unassign_role(
+pub(crate) async fn unassign_role(
     app: web::Data<AppState>,
     auth: AppAuth,
     path: web::Path<(String, String)>,
@@ -225,14 +206,14 @@ async fn unassign_role(
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatesBody {
     pub user_ids: Vec<String>,
 }
 
 /// `POST /api/v1/users/states`: the current state of up to 1000 users in one call.
-async fn states(
+pub(crate) async fn states(
     app: web::Data<AppState>,
     _auth: AppAuth,
     body: ApiJson<StatesBody>,
@@ -241,7 +222,7 @@ async fn states(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "data": data })))
 }
 
-async fn inactivity_preview(
+pub(crate) async fn inactivity_preview(
     app: web::Data<AppState>,
     _auth: AppAuth,
     org: web::Path<String>,
@@ -249,7 +230,7 @@ async fn inactivity_preview(
     Ok(HttpResponse::Ok().json(inactivity::preview(&app, org.into_inner()).await?))
 }
 
-async fn inactivity_run(
+pub(crate) async fn inactivity_run(
     app: web::Data<AppState>,
     auth: AppAuth,
     org: web::Path<String>,

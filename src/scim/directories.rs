@@ -16,7 +16,7 @@ use crate::tenancy::organizations::load as load_org;
 use crate::tenancy::TenancyError;
 
 /// A token as listed: never the secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: String,
     pub prefix: String,
@@ -37,7 +37,7 @@ impl From<ScimToken> for TokenView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DirectoryView {
     pub id: String,
     pub organization_id: String,
@@ -48,7 +48,7 @@ pub struct DirectoryView {
 }
 
 /// A directory as returned at creation: the only time `token` is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedDirectory {
     pub id: String,
     pub organization_id: String,
@@ -59,7 +59,7 @@ pub struct CreatedDirectory {
 }
 
 /// A new token as returned by rotation: the only time `token` is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub id: String,
     pub directory_id: String,

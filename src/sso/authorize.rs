@@ -13,7 +13,7 @@ use crate::store::orgs::find_organization;
 use crate::store::saml_connections::{find_connection, list_connections};
 
 /// The query of `/sso/authorize`.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AuthorizeParams {
     pub organization: Option<String>,

@@ -15,7 +15,7 @@ use crate::db::DbConn;
 use crate::store::api_keys::{self, ApiKey, NewApiKey};
 
 /// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyKind {
     Admin,
@@ -31,7 +31,7 @@ impl KeyKind {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub name: String,
@@ -39,7 +39,7 @@ pub struct CreateApiKey {
     pub kind: Option<KeyKind>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
@@ -70,7 +70,7 @@ impl From<ApiKey> for ApiKeyView {
 }
 
 /// A key as returned at creation: the only time `key` is ever shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedApiKey {
     #[serde(flatten)]
     pub view: ApiKeyView,

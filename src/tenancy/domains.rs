@@ -17,7 +17,7 @@ pub const CHALLENGE_LABEL: &str = "_provisiond-challenge";
 pub const TXT_PREFIX: &str = "provisiond-verification=";
 
 /// `POST /admin/v1/organizations/{org}/domains`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddDomain {
     pub domain: String,
@@ -26,19 +26,19 @@ pub struct AddDomain {
 }
 
 /// `POST …/domains/{id}/verify`: an empty body checks DNS; `{"verified": true}` overrides.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyDomain {
     pub verified: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TxtRecord {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DomainView {
     pub id: String,
     pub organization_id: String,

@@ -13,7 +13,7 @@ use crate::store::orgs::{self, NewOrganization, Organization, OrganizationChange
 use crate::store::roles::{self, NewRole};
 
 /// `POST /admin/v1/organizations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     pub name: String,
@@ -28,7 +28,7 @@ pub struct CreateOrganization {
 }
 
 /// `PATCH /admin/v1/organizations/{org}`: absent fields stay; `null` clears a nullable one.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
     pub name: Option<String>,
@@ -55,7 +55,7 @@ where
 }
 
 /// An organization as the admin API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrganizationView {
     pub id: String,
     pub slug: String,

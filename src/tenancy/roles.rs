@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::store::roles::{self, NewRole, Role, RoleChanges};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
     pub key: String,
@@ -20,14 +20,14 @@ pub struct CreateRole {
     pub privileged: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
     pub name: Option<String>,
     pub privileged: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     pub id: String,
     pub organization_id: String,

@@ -1,6 +1,6 @@
 //! Every admin write leaves an audit entry (who, with which key, in which request) and an
 //! event of the same type. The test walks every write route the admin API registers —
-//! the list comes from the code (`provisiond::admin::route_table`), so a write route
+//! the list comes from the code (`provisiond::http::routes::table`), so a write route
 //! added without a step here fails the test — and checks each request's audit entry by
 //! its `X-Request-Id`. Secrets shown once (keys, tokens, webhook secrets) never reach the
 //! audit trail or the event log.
@@ -100,10 +100,11 @@ fn id(v: &Value) -> String {
 
 /// The admin routes that change something, as `(METHOD, pattern)`.
 fn write_routes() -> BTreeSet<(String, String)> {
-    provisiond::admin::route_table()
+    provisiond::http::routes::table()
         .into_iter()
-        .filter(|(m, _)| !matches!(m.as_str(), "GET" | "HEAD"))
-        .map(|(m, p)| (m.to_string(), p))
+        .filter(|r| r.path.starts_with("/admin/v1/"))
+        .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
         .collect()
 }
 

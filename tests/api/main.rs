@@ -24,6 +24,8 @@ mod lifecycle_inactivity;
 mod lifecycle_migration;
 mod lifecycle_support;
 mod lifecycle_users;
+mod openapi;
+mod routes;
 mod saml_connections;
 mod saml_consume;
 mod saml_perf;

@@ -4,51 +4,23 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::{json_response, max_results, method_not_allowed};
+use super::{json_response, max_results};
 use crate::app::AppState;
 use crate::scim::directories::base_url;
 use crate::scim::discovery;
 use crate::scim::error::ScimError;
 use crate::scim::service::ServiceError;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/ServiceProviderConfig")
-            .route(web::get().to(service_provider_config))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/Schemas")
-            .route(web::get().to(schemas))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/Schemas/{id}")
-            .route(web::get().to(schema))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/ResourceTypes")
-            .route(web::get().to(resource_types))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/ResourceTypes/{name}")
-            .route(web::get().to(resource_type))
-            .default_service(web::to(method_not_allowed)),
-    );
-}
-
-async fn service_provider_config(app: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn service_provider_config(app: web::Data<AppState>) -> HttpResponse {
     let max = u32::try_from(max_results()).unwrap_or(u32::MAX);
     json_response(&discovery::service_provider_config(&base_url(&app), max))
 }
 
-async fn schemas(app: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn schemas(app: web::Data<AppState>) -> HttpResponse {
     json_response(&discovery::schemas_list(&base_url(&app)))
 }
 
-async fn schema(
+pub(crate) async fn schema(
     app: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ServiceError> {
@@ -57,11 +29,11 @@ async fn schema(
     Ok(json_response(&doc))
 }
 
-async fn resource_types(app: web::Data<AppState>) -> HttpResponse {
+pub(crate) async fn resource_types(app: web::Data<AppState>) -> HttpResponse {
     json_response(&discovery::resource_types_list(&base_url(&app)))
 }
 
-async fn resource_type(
+pub(crate) async fn resource_type(
     app: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ServiceError> {

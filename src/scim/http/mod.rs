@@ -2,9 +2,11 @@
 //! authentication (the token selects the directory and so the organization), the
 //! `application/scim+json` body extractor, and the mapping of every failure — 401, 404,
 //! 405, 413 included — to an RFC 7644 §3.12 error body. Handlers live in `resources`
-//! (one generic set for `/Users` and `/Groups`) and `discovery`; this is the only part of `scim` that knows actix.
+//! (one generic set for `/Users` and `/Groups`) and `discovery` (their routes are rows of
+//! `http::routes`, mounted in one `/scim/v2` scope); this is the only part of `scim` that
+//! knows actix.
 
-mod discovery;
+pub(crate) mod discovery;
 pub(crate) mod resources;
 
 use std::future::Future;
@@ -22,9 +24,7 @@ use serde_json::Value;
 use super::directories::authenticate;
 use super::error::ScimError;
 use super::query::ListParams;
-use super::service::{
-    etag, etag_matches, off_worker, Caller, Groups, Rendered, ServiceError, Users,
-};
+use super::service::{etag, etag_matches, off_worker, Caller, Rendered, ServiceError};
 use crate::admin::auth::bearer_token;
 use crate::app::AppState;
 use crate::db::DbError;
@@ -35,18 +35,8 @@ use crate::tenancy::TenancyError;
 /// The SCIM media type (RFC 7644 §8.1).
 pub const SCIM_JSON: &str = "application/scim+json";
 
-/// Mounts `/scim/v2`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/scim/v2")
-            .configure(discovery::routes)
-            .configure(resources::resource_routes::<Users>)
-            .configure(resources::resource_routes::<Groups>)
-            .default_service(web::to(not_found)),
-    );
-}
-
-async fn not_found(req: HttpRequest) -> HttpResponse {
+/// The default service of the `/scim/v2` scope: no SCIM endpoint at this path.
+pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
     ScimError::not_found(format!("no SCIM endpoint at {}", req.path())).error_response()
 }
 

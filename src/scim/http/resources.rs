@@ -1,43 +1,18 @@
 //! The handlers of every SCIM resource type (`/Users`, `/Groups`), generic over its
 //! [`ScimResource`]: extract, call `service::pipeline`, answer in SCIM JSON. One
-//! handler per operation; mount them as `scim_list::<Users>` and so on.
+//! handler per operation; `http::routes` mounts them as `scim_list::<Users>` and so on.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{
-    conditional_get_response, header_str, json_response, max_results, method_not_allowed,
-    resource_response, RawQuery, ScimBody, ScimCaller,
+    conditional_get_response, header_str, json_response, max_results, resource_response, RawQuery,
+    ScimBody, ScimCaller,
 };
 use crate::app::AppState;
 use crate::scim::query::{parse_list_query, parse_search_request};
 use crate::scim::representation::Projection;
 use crate::scim::service::{etag, off_worker, pipeline, ScimResource, ServiceError};
-
-/// Mounts the endpoints of `R` (`/Users`, `/Users/.search`, `/Users/{id}`) inside the
-/// `/scim/v2` scope; every other method on them is a 405.
-pub(crate) fn resource_routes<R: ScimResource>(cfg: &mut web::ServiceConfig) {
-    let endpoint = R::endpoint();
-    cfg.service(
-        web::resource(endpoint)
-            .route(web::get().to(scim_list::<R>))
-            .route(web::post().to(scim_create::<R>))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource(format!("{endpoint}/.search"))
-            .route(web::post().to(scim_search::<R>))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource(format!("{endpoint}/{{id}}"))
-            .route(web::get().to(scim_get::<R>))
-            .route(web::put().to(scim_replace::<R>))
-            .route(web::patch().to(scim_patch::<R>))
-            .route(web::delete().to(scim_delete::<R>))
-            .default_service(web::to(method_not_allowed)),
-    );
-}
 
 /// `POST /{Resources}` (RFC 7644 §3.3): 201 with the resource, `ETag` and `Location`.
 pub(crate) async fn scim_create<R: ScimResource>(
