@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::conditional::replace_if_unchanged;
 use super::StoreResult;
 use crate::db::schema::{event_counter, webhook_deliveries, webhook_endpoints};
 use crate::db::DbConn;
@@ -327,13 +328,7 @@ pub fn list_previous_secrets(conn: &mut DbConn) -> StoreResult<Vec<(String, Stri
 
 /// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
 pub fn replace_secret(conn: &mut DbConn, id: &str, old: &str, new: &str) -> StoreResult<usize> {
-    Ok(diesel::update(
-        webhook_endpoints::table
-            .filter(webhook_endpoints::id.eq(id))
-            .filter(webhook_endpoints::secret.eq(old)),
-    )
-    .set(webhook_endpoints::secret.eq(new))
-    .execute(conn)?)
+    replace_if_unchanged!(conn, webhook_endpoints.secret, id, old, new)
 }
 
 /// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
@@ -343,11 +338,5 @@ pub fn replace_previous_secret(
     old: &str,
     new: &str,
 ) -> StoreResult<usize> {
-    Ok(diesel::update(
-        webhook_endpoints::table
-            .filter(webhook_endpoints::id.eq(id))
-            .filter(webhook_endpoints::previous_secret.eq(old)),
-    )
-    .set(webhook_endpoints::previous_secret.eq(new))
-    .execute(conn)?)
+    replace_if_unchanged!(conn, webhook_endpoints.previous_secret, id, old, new)
 }
