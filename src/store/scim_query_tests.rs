@@ -1,5 +1,5 @@
 //! Unit tests of the filter → SQL translation (text shape and SQLite query plans).
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 use super::*;
 use crate::scim::filter::parse_filter;
 

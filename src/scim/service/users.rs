@@ -627,7 +627,7 @@ pub async fn delete(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use super::*;
 
     /// A row as JIT provisioning leaves it: profile columns, no SCIM attributes.
