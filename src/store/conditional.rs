@@ -24,19 +24,27 @@ pub(crate) fn insert_unless_exists(
     }
 }
 
-/// `UPDATE $table SET $column = $new WHERE id = $id AND $column = $old`: replaces one
-/// stored value only if it is still `$old`, so a re-seal never overwrites a concurrent
-/// change. Yields `StoreResult<usize>`, the number of rows changed (0 or 1).
+/// Defines `$vis fn $name(conn, id, old, new) -> StoreResult<usize>`:
+/// `UPDATE $table SET $column = new WHERE id = id AND $column = old`, which replaces one
+/// stored value only if it is still `old` (compare-and-set), so a re-seal never overwrites
+/// a concurrent change. Yields the number of rows changed (0 or 1).
 macro_rules! replace_if_unchanged {
-    ($conn:expr, $table:ident . $column:ident, $id:expr, $old:expr, $new:expr) => {
-        diesel::update(
-            $table::table
-                .filter($table::id.eq($id))
-                .filter($table::$column.eq($old)),
-        )
-        .set($table::$column.eq($new))
-        .execute($conn)
-        .map_err($crate::store::StoreError::from)
+    ($(#[$doc:meta])* $vis:vis fn $name:ident => $table:ident . $column:ident) => {
+        $(#[$doc])*
+        $vis fn $name(
+            conn: &mut $crate::db::DbConn,
+            id: &str,
+            old: &str,
+            new: &str,
+        ) -> $crate::store::StoreResult<usize> {
+            Ok(diesel::update(
+                $table::table
+                    .filter($table::id.eq(id))
+                    .filter($table::$column.eq(old)),
+            )
+            .set($table::$column.eq(new))
+            .execute(conn)?)
+        }
     };
 }
 pub(crate) use replace_if_unchanged;

@@ -71,12 +71,7 @@ pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>
         .load(conn)?)
 }
 
-/// Replaces the stored private key if it still is `old` (compare-and-set).
-pub fn replace_private_key(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    replace_if_unchanged!(conn, idp_simulator_keys.private_key_pem, id, old, new)
+replace_if_unchanged! {
+    /// Replaces the stored private key if it still is `old` (compare-and-set).
+    pub fn replace_private_key => idp_simulator_keys.private_key_pem
 }

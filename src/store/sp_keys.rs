@@ -80,12 +80,7 @@ pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>
         .load(conn)?)
 }
 
-/// Replaces a row's stored private key if it still is `old` (compare-and-set).
-pub fn replace_private_key(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    replace_if_unchanged!(conn, sp_keys.private_key_pem, id, old, new)
+replace_if_unchanged! {
+    /// Replaces a row's stored private key if it still is `old` (compare-and-set).
+    pub fn replace_private_key => sp_keys.private_key_pem
 }

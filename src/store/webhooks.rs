@@ -326,17 +326,12 @@ pub fn list_previous_secrets(conn: &mut DbConn) -> StoreResult<Vec<(String, Stri
         .collect())
 }
 
-/// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
-pub fn replace_secret(conn: &mut DbConn, id: &str, old: &str, new: &str) -> StoreResult<usize> {
-    replace_if_unchanged!(conn, webhook_endpoints.secret, id, old, new)
+replace_if_unchanged! {
+    /// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
+    pub fn replace_secret => webhook_endpoints.secret
 }
 
-/// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
-pub fn replace_previous_secret(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    replace_if_unchanged!(conn, webhook_endpoints.previous_secret, id, old, new)
+replace_if_unchanged! {
+    /// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
+    pub fn replace_previous_secret => webhook_endpoints.previous_secret
 }
