@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::certificates::{check_certs, insert_certs};
-use super::idp::{idp_settings, metadata_xml};
+use super::idp::{idp_settings, resolve_metadata};
 use super::sp_key::{check_sp_key, store_sp_key};
 use super::validate::{
     check_attribute_mapping, check_attribute_preset, check_data_encryption, check_entity_id,
@@ -68,10 +68,10 @@ pub async fn create_connection(
     org: String,
     mut input: CreateConnection,
 ) -> Result<ConnectionView, SsoError> {
-    input.idp_metadata_xml = metadata_xml(
+    resolve_metadata(
         app,
-        input.idp_metadata_xml.take(),
-        input.idp_metadata_url.take(),
+        &mut input.idp_metadata_xml,
+        &mut input.idp_metadata_url,
     )
     .await?;
     let idp = idp_settings(
@@ -206,10 +206,10 @@ pub async fn update_connection(
     id: String,
     mut input: UpdateConnection,
 ) -> Result<ConnectionView, SsoError> {
-    input.idp_metadata_xml = metadata_xml(
+    resolve_metadata(
         app,
-        input.idp_metadata_xml.take(),
-        input.idp_metadata_url.take(),
+        &mut input.idp_metadata_xml,
+        &mut input.idp_metadata_url,
     )
     .await?;
     let idp = if input.idp_metadata_xml.is_some() {

@@ -85,15 +85,16 @@ pub(super) fn idp_settings(
 /// The IdP metadata XML given inline, or fetched from `idp_metadata_url` through the
 /// outbound guard (no internal addresses unless allowed, no redirects, bounded size): the
 /// URL an IdP console shows can be pasted as is. Errors name the field and stay coarse.
-pub(super) async fn metadata_xml(
+/// A fetched answer becomes the inline XML (`xml`), and `url` is taken.
+pub(super) async fn resolve_metadata(
     app: &AppState,
-    inline: Option<String>,
-    url: Option<String>,
-) -> Result<Option<String>, SsoError> {
-    let Some(url) = url else {
-        return Ok(inline);
+    xml: &mut Option<String>,
+    url: &mut Option<String>,
+) -> Result<(), SsoError> {
+    let Some(url) = url.take() else {
+        return Ok(());
     };
-    if inline.is_some() {
+    if xml.is_some() {
         return Err(SsoError::invalid(
             "idp_metadata_url",
             "give idp_metadata_xml or idp_metadata_url, not both",
@@ -110,7 +111,8 @@ pub(super) async fn metadata_xml(
             format!("not fetched: the server answered HTTP {}", response.status),
         ));
     }
-    String::from_utf8(response.body)
-        .map(Some)
-        .map_err(|_| SsoError::invalid("idp_metadata_url", "the answer is not UTF-8 text"))
+    let fetched = String::from_utf8(response.body)
+        .map_err(|_| SsoError::invalid("idp_metadata_url", "the answer is not UTF-8 text"))?;
+    *xml = Some(fetched);
+    Ok(())
 }
