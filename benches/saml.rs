@@ -1,7 +1,7 @@
 //! SAML hot path on a realistic Entra-style Response (~7 KB, RSA-2048 signed
 //! assertion) and an Okta-style one signed twice (~9 KB): parse, canonicalize,
 //! verify, and full validation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -8,7 +8,7 @@
 //! as many runs as fill `MIN_CPU_NS` (the counter advances in scheduler steps, so single
 //! sub-millisecond runs cannot be timed alone). `-- --write DIR` also writes every input, base64 as the
 //! ACS form field expects, for the end-to-end bench (`bench/adversarial_acs.sh`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 #[path = "adversarial/inputs.rs"]
 mod inputs;

@@ -3,7 +3,7 @@
 //! size. docs/performance.md ("Adversarial SCIM inputs") carries the table.
 //!
 //! `cargo bench --bench scim_bounds`; `SCIM_BOUNDS_QUICK=1` for a short run.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! SCIM filter hot path: parsing IdP filters into the typed AST, and translating them to
 //! SQL for each backend (the work every `GET /Users?filter=…` does before the database).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use provisiond::scim::filter::parse_filter;

@@ -7,7 +7,7 @@
 //!
 //! `cargo bench --bench scim_http` (`SCIM_HTTP_USERS`, default 2000, sets the group
 //! size). Prints a Markdown table for docs/performance.md.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod auth;
 pub mod bounded;
 pub mod changes;
 pub mod client_addr;

@@ -13,8 +13,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::admin::auth::AppAuth;
 use crate::app::AppState;
+use crate::auth::AppAuth;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::observe::RequestId;

@@ -1,5 +1,5 @@
 //! AuthnRequest XML and the HTTP-Redirect binding (deflate, base64, URL, signature).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use base64::Engine as _;
 use chrono::{TimeZone, Utc};

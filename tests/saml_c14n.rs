@@ -1,6 +1,6 @@
 //! Byte-for-byte comparison of our canonicalizer with lxml/libxml2 on the corpus in
 //! `tests/fixtures/saml/c14n/` (expected outputs produced by `make_expected.py`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 use provisiond::saml::c14n::{canonicalize, Method};
 use provisiond::saml::xml::{parse, Limits};

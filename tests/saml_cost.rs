@@ -2,7 +2,7 @@
 //! refused or processed with work linear in its size, measured on operation counts
 //! (`saml::work`), never on timings. Inputs: `benches/adversarial/inputs.rs`, shared
 //! with the cost bench (`cargo bench --bench saml_adversarial`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 #[path = "../benches/adversarial/inputs.rs"]
 mod inputs;

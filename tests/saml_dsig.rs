@@ -1,7 +1,7 @@
 //! XML-DSig verification against xmlsec1-signed fixtures, and the attacks it must stop:
 //! tampering, foreign keys, XML signature wrapping (XSW1–XSW8), extra/moved signatures,
 //! duplicate IDs, DTDs, SHA-1, oversized input and comment injection.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 use openssl::x509::X509;
 use provisiond::saml::dsig::{verify_element, DsigError, VerifiedElement, VerifyOptions};

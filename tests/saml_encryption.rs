@@ -1,6 +1,6 @@
 //! EncryptedAssertion decryption against xmlsec1- and pyca/cryptography-encrypted
 //! fixtures, followed by signature verification of the decrypted assertion.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use openssl::pkey::{PKey, Private};
 use openssl::x509::X509;

@@ -1,5 +1,5 @@
 //! IdP metadata parsing (Okta- and Entra-shaped) and SP metadata generation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use openssl::x509::X509;
 use provisiond::saml::metadata::{

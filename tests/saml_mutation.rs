@@ -2,7 +2,7 @@
 //! edits (deletions, byte changes, spliced copies — the raw material of wrapping
 //! attacks) to signed Responses. None may panic, and whenever one is accepted the
 //! identity data must be exactly the signed original's.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
 use openssl::x509::X509;

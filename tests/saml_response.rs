@@ -1,6 +1,6 @@
 //! Web Browser SSO Response validation over the signed fixtures: each refusal has its
 //! own error kind, and the data returned comes from the verified assertion.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use openssl::pkey::PKey;

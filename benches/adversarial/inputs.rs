@@ -8,7 +8,7 @@
 //! xmlsec1 fixtures and `tests/saml_c14n.rs` prove that c14n agrees with xmlsec1 and lxml.
 //! Several attacks reuse a *genuine* Signature from such a Response (an attacker with an
 //! account at the IdP has plenty), since that is what gets past the cheap checks.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used)]
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};

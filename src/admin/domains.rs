@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::auth::AdminAuth;
 use crate::app::AppState;
+use crate::auth::AdminAuth;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::tenancy::domains::{self, AddDomain, VerifyDomain};

@@ -5,7 +5,6 @@
 //! the table in `http::routes`.
 
 pub mod api_keys;
-pub mod auth;
 pub mod domains;
 pub mod log;
 pub mod organizations;

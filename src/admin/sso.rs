@@ -6,8 +6,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::{AdminAuth, Authenticated};
 use crate::app::AppState;
+use crate::auth::{AdminAuth, Authenticated};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::jit::invitations::{self, CreateInvitation};

@@ -4,8 +4,8 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::auth::AdminAuth;
 use crate::app::AppState;
+use crate::auth::AdminAuth;
 use crate::error::ApiError;
 use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};

@@ -19,10 +19,10 @@ use actix_web::http::Method;
 use actix_web::{web, FromRequest, Handler, Responder};
 
 use super::{mount, openapi};
-use crate::admin::auth::{AdminAuth, AppAuth};
 use crate::admin::{
     api_keys, domains, log, organizations, roles, saml_connections, scim_directories, sso, webhooks,
 };
+use crate::auth::{AdminAuth, AppAuth};
 use crate::lifecycle::{http as lifecycle_http, users_http};
 use crate::scim::http::{discovery as scim_discovery, resources as scim};
 use crate::scim::service::{Groups, Users};

@@ -14,13 +14,13 @@ use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
 use crate::scim::schema::USER_SCHEMA;
-use crate::sso::SsoError;
 use crate::store::identities::users_by_email;
 use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
 use crate::store::users::{self as users_store, StateChange, UserProfile};
 use crate::store::StoreError;
+use crate::tenancy::TenancyError;
 
 /// Default and longest lifetime of an invitation.
 const DEFAULT_DAYS: i64 = 14;
@@ -62,7 +62,7 @@ fn view(
     conn: &mut DbConn,
     inv: Invitation,
     now: NaiveDateTime,
-) -> Result<InvitationView, SsoError> {
+) -> Result<InvitationView, TenancyError> {
     let role = match &inv.role_id {
         Some(id) => find_role(conn, &inv.organization_id, id)?.map(|r| r.key),
         None => None,
@@ -82,8 +82,8 @@ fn view(
     })
 }
 
-fn organization(conn: &mut DbConn, org: &str) -> Result<Organization, SsoError> {
-    find_organization(conn, org)?.ok_or(SsoError::NotFound("organization"))
+fn organization(conn: &mut DbConn, org: &str) -> Result<Organization, TenancyError> {
+    find_organization(conn, org)?.ok_or(TenancyError::NotFound("organization"))
 }
 
 /// Invites `email` into the organization.
@@ -93,14 +93,14 @@ pub async fn create_invitation(
     request_id: Option<String>,
     org: String,
     input: CreateInvitation,
-) -> Result<InvitationView, SsoError> {
+) -> Result<InvitationView, TenancyError> {
     let email = input.email.trim().to_owned();
     if !is_email(&email) {
-        return Err(SsoError::invalid("email", "must be an email address"));
+        return Err(TenancyError::invalid("email", "must be an email address"));
     }
     let days = input.expires_in_days.unwrap_or(DEFAULT_DAYS);
     if !(1..=MAX_DAYS).contains(&days) {
-        return Err(SsoError::invalid(
+        return Err(TenancyError::invalid(
             "expires_in_days",
             format!("must be between 1 and {MAX_DAYS}"),
         ));
@@ -113,7 +113,7 @@ pub async fn create_invitation(
             let role: Option<Role> = match &input.role {
                 Some(key) => Some(
                     find_role(conn, &org.id, key)?
-                        .ok_or_else(|| SsoError::invalid("role", format!("no role `{key}` in this organization")))?,
+                        .ok_or_else(|| TenancyError::invalid("role", format!("no role `{key}` in this organization")))?,
                 ),
                 None => None,
             };
@@ -167,12 +167,12 @@ fn expired_invitee(
     org: &str,
     email_lower: &str,
     now: NaiveDateTime,
-) -> Result<Option<String>, SsoError> {
+) -> Result<Option<String>, TenancyError> {
     let live: Vec<_> = users_by_email(conn, org, email_lower)?
         .into_iter()
         .filter(|u| u.state != "deprovisioned")
         .collect();
-    let conflict = |message: &str| SsoError::Conflict {
+    let conflict = |message: &str| TenancyError::Conflict {
         field: Some("email"),
         message: message.into(),
     };
@@ -196,7 +196,7 @@ fn insert_invitee(
     email: &str,
     email_lower: &str,
     input: &CreateInvitation,
-) -> Result<String, SsoError> {
+) -> Result<String, TenancyError> {
     let user_id = ctx.ids.id();
     let now = ctx.now.naive_utc();
     let mut resource = json!({
@@ -223,7 +223,7 @@ fn insert_invitee(
     };
     users_store::insert_user(conn, &profile.as_new(&user_id, &org.id, "invite", now)).map_err(
         |e| match e {
-            StoreError::UniqueViolation(_) => SsoError::Conflict {
+            StoreError::UniqueViolation(_) => TenancyError::Conflict {
                 field: Some("email"),
                 message: "a user with this user name already exists in the organization".into(),
             },
@@ -251,7 +251,7 @@ fn insert_invitee(
 pub async fn list_invitations(
     app: &AppState,
     org: String,
-) -> Result<Vec<InvitationView>, SsoError> {
+) -> Result<Vec<InvitationView>, TenancyError> {
     let now = app.now().naive_utc();
     app.db
         .read(move |conn| {
@@ -272,16 +272,16 @@ pub async fn revoke_invitation(
     request_id: Option<String>,
     org: String,
     id: String,
-) -> Result<InvitationView, SsoError> {
+) -> Result<InvitationView, TenancyError> {
     let (app2, actor) = (app.clone(), actor.clone());
     app.db
         .write(move |conn| {
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let org = organization(conn, &org)?;
-            let inv = store::find_invitation(conn, &org.id, &id)?.ok_or(SsoError::NotFound("invitation"))?;
+            let inv = store::find_invitation(conn, &org.id, &id)?.ok_or(TenancyError::NotFound("invitation"))?;
             let now = ctx.now.naive_utc();
             if !store::revoke_invitation(conn, &inv.id, now)? {
-                return Err(SsoError::Conflict {
+                return Err(TenancyError::Conflict {
                     field: None,
                     message: format!("the invitation is {} and cannot be revoked", inv.status(now)),
                 });

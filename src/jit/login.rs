@@ -25,6 +25,9 @@
 //!
 //! Profile sync writes an email only on a domain verified for the organization (or the
 //! invitee's own address): the app and step 3 trust that email.
+//!
+//! Over 400 lines on purpose: one login decision read top to bottom; it shrinks when its
+//! state changes and `user.*` events move to the lifecycle owner (issue 14, point 3).
 
 use std::collections::BTreeMap;
 

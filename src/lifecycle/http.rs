@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::feed;
-use crate::admin::auth::AppAuth;
 use crate::app::AppState;
+use crate::auth::AppAuth;
 use crate::error::ApiError;
 use crate::extract::page_limit;
 

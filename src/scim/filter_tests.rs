@@ -1,5 +1,5 @@
 //! Tests for the filter parser and evaluator.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 
 use super::*;
 use crate::scim::error::ScimType;

@@ -1,6 +1,6 @@
 //! Tests for PATCH, many with the request bodies Okta and Entra send
 //! (`tests/fixtures/scim/`).
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 
 use super::*;
 use crate::scim::error::ScimType;

@@ -193,7 +193,7 @@ pub fn parse_search_request(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use super::*;
     use crate::scim::error::ScimType;
     use serde_json::json;

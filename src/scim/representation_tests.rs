@@ -1,5 +1,5 @@
 //! Tests for incoming validation and output projection.
-#![allow(clippy::unwrap_used)]
+#![expect(clippy::unwrap_used)]
 
 use super::*;
 use crate::scim::error::ScimType;

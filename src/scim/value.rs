@@ -210,7 +210,7 @@ pub fn sync_schemas(rt: ResourceType, resource: &mut Map<String, Value>) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use super::*;
     use crate::scim::error::ScimType;
     use crate::scim::schema::{ENTERPRISE_USER, USER};

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use openssl::x509::X509;
 
-use super::connections::{parse_data_encryption, parse_map, parse_preset};
+use super::connections::{parse_data_encryption, parse_map, parse_preset, read_connection};
 use super::keys::{own_sp_key_pair, sp_key_pair};
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
@@ -124,13 +124,7 @@ pub async fn start_authn_request(
             format!("at most {MAX_RELAY_STATE} bytes"),
         ));
     }
-    let lookup = connection_id.to_owned();
-    let c = app
-        .db
-        .read(move |conn| {
-            store::find_connection(conn, &lookup)?.ok_or(SsoError::NotFound("saml connection"))
-        })
-        .await?;
+    let c = read_connection(app, connection_id).await?;
     let destination = c
         .idp_sso_redirect_url
         .clone()

@@ -7,6 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::conditional::{insert_unless_exists, replace_if_unchanged};
 use super::{StoreError, StoreResult};
 use crate::db::schema::idp_simulator_keys;
 use crate::db::DbConn;
@@ -49,7 +50,7 @@ pub fn insert_or_get_simulator_key(
     certificate_pem: &str,
     created_at: NaiveDateTime,
 ) -> StoreResult<SimulatorKeyRow> {
-    let inserted = conn.transaction::<_, StoreError, _>(|c| {
+    insert_unless_exists(conn, |c| {
         diesel::insert_into(idp_simulator_keys::table)
             .values((
                 idp_simulator_keys::id.eq(ROW_ID),
@@ -57,13 +58,8 @@ pub fn insert_or_get_simulator_key(
                 idp_simulator_keys::certificate_pem.eq(certificate_pem),
                 idp_simulator_keys::created_at.eq(created_at),
             ))
-            .execute(c)?;
-        Ok(())
-    });
-    match inserted {
-        Ok(()) | Err(StoreError::UniqueViolation(_)) => {}
-        Err(e) => return Err(e),
-    }
+            .execute(c)
+    })?;
     find_simulator_key(conn)?
         .ok_or_else(|| StoreError::Corrupt("idp simulator key vanished".into()))
 }
@@ -75,18 +71,7 @@ pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>
         .load(conn)?)
 }
 
-/// Replaces the stored private key if it still is `old` (compare-and-set).
-pub fn replace_private_key(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    Ok(diesel::update(
-        idp_simulator_keys::table
-            .filter(idp_simulator_keys::id.eq(id))
-            .filter(idp_simulator_keys::private_key_pem.eq(old)),
-    )
-    .set(idp_simulator_keys::private_key_pem.eq(new))
-    .execute(conn)?)
+replace_if_unchanged! {
+    /// Replaces the stored private key if it still is `old` (compare-and-set).
+    pub fn replace_private_key => idp_simulator_keys.private_key_pem
 }

@@ -20,6 +20,7 @@ pub(crate) use insert_batch;
 pub mod api_keys;
 pub mod audit;
 pub mod authn_requests;
+mod conditional;
 pub mod domains;
 pub mod events;
 pub mod groups;

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::conditional::{insert_unless_exists, replace_if_unchanged};
 use super::{StoreError, StoreResult};
 use crate::db::schema::sp_keys;
 use crate::db::DbConn;
@@ -60,14 +61,9 @@ pub fn find_sp_key(conn: &mut DbConn, scope: &str) -> StoreResult<Option<SpKeyRo
 /// processes race, both end up with the winner's key (`scope` is UNIQUE). The insert runs
 /// in a savepoint so a conflict does not abort a surrounding PostgreSQL transaction.
 pub fn insert_or_get_sp_key(conn: &mut DbConn, new: &NewSpKey<'_>) -> StoreResult<SpKeyRow> {
-    let inserted = conn.transaction::<_, StoreError, _>(|c| {
-        diesel::insert_into(sp_keys::table).values(new).execute(c)?;
-        Ok(())
-    });
-    match inserted {
-        Ok(()) | Err(StoreError::UniqueViolation(_)) => {}
-        Err(e) => return Err(e),
-    }
+    insert_unless_exists(conn, |c| {
+        diesel::insert_into(sp_keys::table).values(new).execute(c)
+    })?;
     find_sp_key(conn, new.scope)?
         .ok_or_else(|| StoreError::Corrupt(format!("sp key `{}` vanished", new.scope)))
 }
@@ -84,18 +80,7 @@ pub fn list_private_keys(conn: &mut DbConn) -> StoreResult<Vec<(String, String)>
         .load(conn)?)
 }
 
-/// Replaces a row's stored private key if it still is `old` (compare-and-set).
-pub fn replace_private_key(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    Ok(diesel::update(
-        sp_keys::table
-            .filter(sp_keys::id.eq(id))
-            .filter(sp_keys::private_key_pem.eq(old)),
-    )
-    .set(sp_keys::private_key_pem.eq(new))
-    .execute(conn)?)
+replace_if_unchanged! {
+    /// Replaces a row's stored private key if it still is `old` (compare-and-set).
+    pub fn replace_private_key => sp_keys.private_key_pem
 }

@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::conditional::replace_if_unchanged;
 use super::StoreResult;
 use crate::db::schema::{event_counter, webhook_deliveries, webhook_endpoints};
 use crate::db::DbConn;
@@ -325,29 +326,12 @@ pub fn list_previous_secrets(conn: &mut DbConn) -> StoreResult<Vec<(String, Stri
         .collect())
 }
 
-/// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
-pub fn replace_secret(conn: &mut DbConn, id: &str, old: &str, new: &str) -> StoreResult<usize> {
-    Ok(diesel::update(
-        webhook_endpoints::table
-            .filter(webhook_endpoints::id.eq(id))
-            .filter(webhook_endpoints::secret.eq(old)),
-    )
-    .set(webhook_endpoints::secret.eq(new))
-    .execute(conn)?)
+replace_if_unchanged! {
+    /// Replaces an endpoint's stored secret if it still is `old` (compare-and-set).
+    pub fn replace_secret => webhook_endpoints.secret
 }
 
-/// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
-pub fn replace_previous_secret(
-    conn: &mut DbConn,
-    id: &str,
-    old: &str,
-    new: &str,
-) -> StoreResult<usize> {
-    Ok(diesel::update(
-        webhook_endpoints::table
-            .filter(webhook_endpoints::id.eq(id))
-            .filter(webhook_endpoints::previous_secret.eq(old)),
-    )
-    .set(webhook_endpoints::previous_secret.eq(new))
-    .execute(conn)?)
+replace_if_unchanged! {
+    /// Replaces an endpoint's stored previous secret if it still is `old` (compare-and-set).
+    pub fn replace_previous_secret => webhook_endpoints.previous_secret
 }

@@ -34,7 +34,7 @@ pub enum TenancyError {
 }
 
 impl TenancyError {
-    fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         TenancyError::Invalid {
             field,
             message: message.into(),

@@ -1,6 +1,7 @@
 //! Liveness, readiness, metrics, request ids and JSON for unknown routes.
 
 use crate::backend_tests;
+use crate::support::Backend;
 
 backend_tests! {
     fn health_ready_and_metrics(app) {
@@ -10,8 +11,8 @@ backend_tests! {
         assert_eq!(res.status(), 200);
         let body: serde_json::Value = res.json().unwrap();
         let expected = match app.backend {
-            crate::support::Backend::Sqlite => "sqlite",
-            crate::support::Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         };
         assert_eq!(body["database"], expected);
 

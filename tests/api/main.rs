@@ -1,7 +1,7 @@
 //! Integration tests over real HTTP against a real database. Every test in a
 //! `backend_tests!` block runs on SQLite and, when `PROVISIOND_TEST_DATABASE_URL` is set,
 //! on PostgreSQL too.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -341,7 +341,6 @@ impl Drop for TestApp {
 macro_rules! backend_tests {
     ($(fn $name:ident($app:ident) $body:block)*) => {
         mod sqlite {
-            #[allow(unused_imports)]
             use super::*;
             $(#[test] fn $name() {
                 let $app = $crate::support::TestApp::builder($crate::support::Backend::Sqlite).start().unwrap();
@@ -349,7 +348,6 @@ macro_rules! backend_tests {
             })*
         }
         mod postgres {
-            #[allow(unused_imports)]
             use super::*;
             $(#[test]
             #[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]
@@ -368,7 +366,6 @@ macro_rules! backend_tests {
 macro_rules! backend_tests_with_clock {
     ($(fn $name:ident($app:ident, $clock:ident) $body:block)*) => {
         mod sqlite_with_clock {
-            #[allow(unused_imports)]
             use super::*;
             $(#[test] fn $name() {
                 let $clock = $crate::support::ManualClock::new();
@@ -378,7 +375,6 @@ macro_rules! backend_tests_with_clock {
             })*
         }
         mod postgres_with_clock {
-            #[allow(unused_imports)]
             use super::*;
             $(#[test]
             #[cfg_attr(not(provisiond_test_pg), ignore = "needs PROVISIOND_TEST_DATABASE_URL")]

@@ -1,5 +1,6 @@
-//! Key authentication: `Authorization: Bearer <admin key>` on every `/admin/v1` route,
-//! `Bearer <app key>` on the app-facing routes.
+//! Key authentication for every HTTP room: `Authorization: Bearer <admin key>` on every
+//! `/admin/v1` route, `Bearer <app key>` on the app-facing routes. Not part of `admin`, so
+//! the app-facing rooms (lifecycle, sso) need not import the admin API.
 
 use std::future::Future;
 use std::pin::Pin;
