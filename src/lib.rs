@@ -12,6 +12,7 @@ pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod dns;
+pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod health;

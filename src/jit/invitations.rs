@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::EventType;
 use super::mapping::is_email;
 use super::profile::email_row;
 use crate::app::AppState;
@@ -143,7 +144,7 @@ pub async fn create_invitation(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "invitation.created",
+                    event_type: EventType::InvitationCreated,
                     organization_id: Some(&org.id),
                     subject_type: "user",
                     subject_id: &user_id,
@@ -235,7 +236,7 @@ fn insert_invitee(
         conn,
         ctx,
         &Change {
-            event_type: "user.created",
+            event_type: EventType::UserCreated,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: &user_id,
@@ -291,7 +292,7 @@ pub async fn revoke_invitation(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "invitation.revoked",
+                    event_type: EventType::InvitationRevoked,
                     organization_id: Some(&org.id),
                     subject_type: "user",
                     subject_id: &inv.user_id,
@@ -311,7 +312,7 @@ pub async fn revoke_invitation(
                         conn,
                         &ctx,
                         &Change {
-                            event_type: "user.deprovisioned",
+                            event_type: EventType::UserDeprovisioned,
                             organization_id: Some(&org.id),
                             subject_type: "user",
                             subject_id: &user.id,

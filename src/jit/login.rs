@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use crate::domain::EventType;
 use super::mapping::{MappedProfile, NAMEID_EMAIL, NAMEID_UNSPECIFIED};
 use super::profile;
 use super::roles::{apply_roles, assign_role, wanted_roles};
@@ -302,7 +303,7 @@ fn attach_name_id(
         conn,
         ctx,
         &Change {
-            event_type: "identity.linked",
+            event_type: EventType::IdentityLinked,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: user_id,
@@ -353,7 +354,7 @@ fn create(
         conn,
         ctx,
         &Change {
-            event_type: "user.created",
+            event_type: EventType::UserCreated,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: &id,
@@ -424,7 +425,7 @@ fn accept_invitation(
         conn,
         ctx,
         &Change {
-            event_type: "invitation.accepted",
+            event_type: EventType::InvitationAccepted,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: &user.id,
@@ -505,7 +506,7 @@ fn sync_profile(
         conn,
         ctx,
         &Change {
-            event_type: "user.updated",
+            event_type: EventType::UserUpdated,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: &user.id,
@@ -539,7 +540,7 @@ fn finish_login(
         conn,
         ctx,
         &Change {
-            event_type: "user.login",
+            event_type: EventType::UserLogin,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: user_id,

@@ -15,6 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::EventType;
 use super::user_actions::{finish_deprovision, ActionContext};
 use super::users::{load_org, LifecycleError};
 use crate::app::AppState;
@@ -179,7 +180,7 @@ async fn suspend_one(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "user.suspended",
+                    event_type: EventType::UserSuspended,
                     organization_id: Some(&user.organization_id),
                     subject_type: "user",
                     subject_id: &user.id,
@@ -228,7 +229,7 @@ async fn deprovision_one(
 /// The actor of the periodic run.
 pub fn policy_actor() -> Actor {
     Actor {
-        kind: "system",
+        kind: crate::domain::ActorKind::System,
         id: "inactivity".into(),
     }
 }

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::EventType;
 use super::users::{event_user, view_of, LifecycleError, UserView};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
@@ -42,7 +43,7 @@ fn check_reason(reason: &Option<String>) -> Result<(), LifecycleError> {
 fn record_state_event(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    event_type: &str,
+    event_type: EventType,
     user: &LifecycleUser,
     to: &str,
     reason: Option<&str>,
@@ -111,7 +112,7 @@ pub async fn suspend(
             record_state_event(
                 conn,
                 &ctx,
-                "user.suspended",
+                EventType::UserSuspended,
                 &user,
                 "suspended",
                 reason.as_deref(),
@@ -160,7 +161,7 @@ pub async fn reactivate(
             if !store::transition_user_state(conn, &id, "suspended", &change)? {
                 return Err(concurrent());
             }
-            record_state_event(conn, &ctx, "user.reactivated", &user, "active", reason.as_deref())?;
+            record_state_event(conn, &ctx, EventType::UserReactivated, &user, "active", reason.as_deref())?;
             view_of(conn, &id)
         })
         .await
@@ -215,7 +216,7 @@ pub(crate) fn finish_deprovision(
             conn,
             ctx,
             &Change {
-                event_type: "group.member_removed",
+                event_type: EventType::GroupMemberRemoved,
                 organization_id: Some(&user.organization_id),
                 subject_type: "group",
                 subject_id: &group_id,
@@ -226,7 +227,7 @@ pub(crate) fn finish_deprovision(
     record_state_event(
         conn,
         ctx,
-        "user.deprovisioned",
+        EventType::UserDeprovisioned,
         user,
         store::DEPROVISIONED,
         reason,
@@ -325,7 +326,7 @@ pub async fn assign_role(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "role.assigned",
+                    event_type: EventType::RoleAssigned,
                     organization_id: Some(&user.organization_id),
                     subject_type: "user",
                     subject_id: &id,
@@ -364,7 +365,7 @@ pub async fn unassign_role(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "role.unassigned",
+                    event_type: EventType::RoleUnassigned,
                     organization_id: Some(&user.organization_id),
                     subject_type: "user",
                     subject_id: &id,

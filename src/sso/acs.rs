@@ -19,6 +19,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::domain::EventType;
 use super::binding;
 use super::codes::issue_code;
 use super::login::{validate_and_consume, ConnectionInfo};
@@ -378,7 +379,7 @@ async fn record_failure(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "sso.failed",
+                    event_type: EventType::SsoFailed,
                     organization_id: Some(&org),
                     subject_type: "saml_connection",
                     subject_id: &connection_id,

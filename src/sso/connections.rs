@@ -13,6 +13,7 @@ use openssl::x509::X509;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
+use crate::domain::EventType;
 use super::keys::{sp_key_pair, SpKeyPair};
 use super::redirects::require_allowed;
 use super::{SpUrls, SsoError};
@@ -600,7 +601,7 @@ fn load_view(
 fn record(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    event_type: &str,
+    event_type: EventType,
     v: &ConnectionView,
 ) -> Result<i64, SsoError> {
     Ok(record_change(
@@ -747,7 +748,7 @@ pub async fn create_connection(
                 store_sp_key(conn, &app2, &id, pems, now)?;
             }
             let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
-            record(conn, &ctx, "connection.created", &v)?;
+            record(conn, &ctx, EventType::ConnectionCreated, &v)?;
             Ok(v)
         })
         .await
@@ -918,7 +919,7 @@ pub async fn update_connection(
                 store_sp_key(conn, &app2, &current.id, pems, now)?;
             }
             let v = load_view(conn, &app2.config.public_url, &org.id, &current.id)?;
-            record(conn, &ctx, "connection.updated", &v)?;
+            record(conn, &ctx, EventType::ConnectionUpdated, &v)?;
             Ok(v)
         })
         .await
@@ -938,7 +939,7 @@ pub async fn delete_connection(
             let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
             store::delete_connection(conn, &v.id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            record(conn, &ctx, "connection.deleted", &v)?;
+            record(conn, &ctx, EventType::ConnectionDeleted, &v)?;
             Ok(())
         })
         .await

@@ -8,6 +8,7 @@ use openssl::sha::sha256;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::EventType;
 use super::{validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
@@ -95,7 +96,7 @@ fn insert_key(
     kind: KeyKind,
     key: &str,
 ) -> Result<ApiKey, TenancyError> {
-    let created_by = (ctx.actor.kind != "system").then(|| ctx.actor.label());
+    let created_by = (ctx.actor.kind != crate::domain::ActorKind::System).then(|| ctx.actor.label());
     api_keys::insert_api_key(
         conn,
         &NewApiKey {
@@ -113,7 +114,7 @@ fn insert_key(
         conn,
         ctx,
         &Change {
-            event_type: "api_key.created",
+            event_type: EventType::ApiKeyCreated,
             organization_id: None,
             subject_type: "api_key",
             subject_id: id,
@@ -157,7 +158,7 @@ pub fn create_api_key_blocking(
 ) -> Result<CreatedApiKey, TenancyError> {
     validate::name("name", name)?;
     let actor = Actor {
-        kind: "cli",
+        kind: crate::domain::ActorKind::Cli,
         id: "provisiond".into(),
     };
     app.db.write_blocking(|conn| {
@@ -209,7 +210,7 @@ pub async fn revoke_api_key(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "api_key.revoked",
+                    event_type: EventType::ApiKeyRevoked,
                     organization_id: None,
                     subject_type: "api_key",
                     subject_id: &key.id,

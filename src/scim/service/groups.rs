@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::domain::EventType;
 use super::{
     base_url, check_if_match, list_page, off_worker, unique, Caller, Rendered, ServiceError,
 };
@@ -179,9 +180,9 @@ fn member_events(
         .iter()
         .map(|user| Change {
             event_type: if added {
-                "group.member_added"
+                EventType::GroupMemberAdded
             } else {
-                "group.member_removed"
+                EventType::GroupMemberRemoved
             },
             organization_id: Some(org),
             subject_type: "group",
@@ -197,7 +198,7 @@ fn group_event(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
     org: &str,
-    event_type: &str,
+    event_type: EventType,
     id: &str,
     name: &str,
 ) -> Result<(), ServiceError> {
@@ -301,7 +302,7 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
                 conn,
                 &ctx,
                 &org,
-                "group.created",
+                EventType::GroupCreated,
                 &row.id,
                 &row.display_name,
             )?;
@@ -413,7 +414,7 @@ fn finish(
             conn,
             ctx,
             org,
-            "group.updated",
+            EventType::GroupUpdated,
             &existing.id,
             &p.display_name,
         )?;
@@ -685,7 +686,7 @@ pub async fn delete(
                 conn,
                 &ctx,
                 &org,
-                "group.deleted",
+                EventType::GroupDeleted,
                 &id,
                 &existing.display_name,
             )?;

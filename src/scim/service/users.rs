@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::domain::EventType;
 use super::{
     base_url, check_if_match, list_page, off_worker, seat_limit, unique, Caller, Rendered,
     ServiceError,
@@ -242,7 +243,7 @@ fn link_identity(
                 conn,
                 ctx,
                 &Change {
-                    event_type: "identity.linked",
+                    event_type: EventType::IdentityLinked,
                     organization_id: Some(&caller.auth.organization_id),
                     subject_type: "user",
                     subject_id: user_id,
@@ -318,7 +319,7 @@ fn adopt_sso_user(
         conn,
         ctx,
         &Change {
-            event_type: "user.updated",
+            event_type: EventType::UserUpdated,
             organization_id: Some(org),
             subject_type: "user",
             subject_id: &user.id,
@@ -373,7 +374,7 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "user.created",
+                    event_type: EventType::UserCreated,
                     organization_id: Some(&org),
                     subject_type: "user",
                     subject_id: &id,
@@ -505,12 +506,12 @@ fn save(
     }
     let mut events = Vec::new();
     if !attrs_same {
-        events.push("user.updated");
+        events.push(EventType::UserUpdated);
     }
     if state != existing.state {
         match state {
-            "suspended" => events.push("user.suspended"),
-            "active" => events.push("user.reactivated"),
+            "suspended" => events.push(EventType::UserSuspended),
+            "active" => events.push(EventType::UserReactivated),
             _ => {}
         }
     }
@@ -601,7 +602,7 @@ pub async fn delete(
                     conn,
                     &ctx,
                     &Change {
-                        event_type: "group.member_removed",
+                        event_type: EventType::GroupMemberRemoved,
                         organization_id: Some(&org),
                         subject_type: "group",
                         subject_id: &group_id,
@@ -613,7 +614,7 @@ pub async fn delete(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "user.deprovisioned",
+                    event_type: EventType::UserDeprovisioned,
                     organization_id: Some(&org),
                     subject_type: "user",
                     subject_id: &id,
