@@ -20,7 +20,9 @@ use crate::store::identities::users_by_email;
 use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
-use crate::store::users::{self as users_store, StateChange, UserProfile};
+use crate::store::users::{self as users_store, UserProfile};
+use crate::domain::{Provenance, UserState};
+use crate::lifecycle::transitions::{self, Subject};
 use crate::store::StoreError;
 
 /// Default and longest lifetime of an invitation.
@@ -171,7 +173,7 @@ fn expired_invitee(
 ) -> Result<Option<String>, SsoError> {
     let live: Vec<_> = users_by_email(conn, org, email_lower)?
         .into_iter()
-        .filter(|u| u.state != "deprovisioned")
+        .filter(|u| u.state.is_live())
         .collect();
     let conflict = |message: &str| SsoError::Conflict {
         field: Some("email"),
@@ -179,7 +181,7 @@ fn expired_invitee(
     };
     match live.as_slice() {
         [] => Ok(None),
-        [u] if u.state == "invited" => match store::invitation_of_user(conn, &u.id)? {
+        [u] if u.state == UserState::Invited => match store::invitation_of_user(conn, &u.id)? {
             Some(inv) if inv.status(now) == "expired" => Ok(Some(u.id.clone())),
             _ => Err(conflict("a pending invitation for this email exists")),
         },
@@ -219,10 +221,11 @@ fn insert_invitee(
         family_name: input.family_name.clone(),
         display_name: None,
         active: false,
-        state: "invited".into(),
+        state: UserState::Invited,
         attributes: resource.to_string(),
     };
-    users_store::insert_user(conn, &profile.as_new(&user_id, &org.id, "invite", now)).map_err(
+    let new = profile.as_new(&user_id, &org.id, Provenance::Invite, now);
+    transitions::create(conn, ctx, &new, None, None).map_err(
         |e| match e {
             StoreError::UniqueViolation(_) => SsoError::Conflict {
                 field: Some("email"),
@@ -232,20 +235,6 @@ fn insert_invitee(
         },
     )?;
     users_store::replace_user_emails(conn, &user_id, &[email_row(&user_id, &org.id, email_lower)])?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: EventType::UserCreated,
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &user_id,
-            data: json!({
-                "user": { "id": user_id, "email": email, "state": "invited", "provisioned_by": "invite" },
-                "source": "invite",
-            }),
-        },
-    )?;
     Ok(user_id)
 }
 
@@ -299,25 +288,14 @@ pub async fn revoke_invitation(
                     data: data.clone(),
                 },
             )?;
-            let by = actor.label();
-            let gone = StateChange {
-                to: "deprovisioned",
-                at: now,
-                by: &by,
-                reason: Some("invitation_revoked"),
-            };
             if let Some(user) = users_store::find_live_user(conn, &org.id, &inv.user_id)? {
-                if users_store::transition_user_state(conn, &user.id, "invited", &gone)? {
-                    record_change(
+                if user.state == UserState::Invited {
+                    transitions::transition(
                         conn,
                         &ctx,
-                        &Change {
-                            event_type: EventType::UserDeprovisioned,
-                            organization_id: Some(&org.id),
-                            subject_type: "user",
-                            subject_id: &user.id,
-                            data: json!({ "user": { "id": user.id, "state": "deprovisioned" }, "reason": "invitation_revoked" }),
-                        },
+                        &Subject::from(&user),
+                        UserState::Deprovisioned,
+                        Some("invitation_revoked"),
                     )?;
                 }
             }

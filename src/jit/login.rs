@@ -41,7 +41,9 @@ use crate::store::invitations;
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
-use crate::store::users::{self as users_store, NewIdentity, Seat, StateChange, UserRow};
+use crate::store::users::{self as users_store, NewIdentity, UserRow};
+use crate::domain::{IdentitySourceKind, Provenance, UserState};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::store::{domains, StoreError};
 
 const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
@@ -173,10 +175,10 @@ pub fn login(
         return create(conn, ctx, org, req, domain_verified, keyed);
     };
 
-    match user.state.as_str() {
-        "suspended" => return Err(Refusal::UserSuspended.into()),
-        "deprovisioned" => return Err(Refusal::UserDeprovisioned.into()),
-        _ => {}
+    match user.state {
+        UserState::Suspended => return Err(Refusal::UserSuspended.into()),
+        UserState::Deprovisioned => return Err(Refusal::UserDeprovisioned.into()),
+        UserState::Invited | UserState::Active => {}
     }
     if let Some(i) = &identity {
         if i.user_id != user.id {
@@ -189,7 +191,7 @@ pub fn login(
     } else if keyed {
         attach_name_id(conn, ctx, &org, req, &user.id)?;
     }
-    if user.state == "invited" {
+    if user.state == UserState::Invited {
         return accept_invitation(conn, ctx, org, req, user, domain_verified);
     }
     returning(conn, ctx, org, req, user, linked_by, domain_verified)
@@ -208,11 +210,11 @@ fn find_user(
     if let Some(i) = identity {
         let user = identities::find_user_any_state(conn, &org.id, &i.user_id)?
             .ok_or_else(|| StoreError::Corrupt(format!("identity {} has no user", i.id)))?;
-        if user.state != "deprovisioned" {
+        if user.state.is_live() {
             // The NameID says one person, the email another: never merge silently.
             if email_users
                 .iter()
-                .any(|u| u.id != user.id && u.state != "deprovisioned")
+                .any(|u| u.id != user.id && u.state.is_live())
             {
                 return Err(Refusal::IdentityConflict(
                     "this sign-in's NameID is linked to a different user than its email",
@@ -236,8 +238,8 @@ fn find_user(
     }
     let live: Vec<&UserRow> = email_users
         .iter()
-        .filter(|u| u.state != "deprovisioned")
-        .filter(|u| domain_verified || u.provisioned_by == "invite")
+        .filter(|u| u.state.is_live())
+        .filter(|u| domain_verified || u.provisioned_by == Provenance::Invite)
         .collect();
     match live.as_slice() {
         [] => {}
@@ -249,7 +251,7 @@ fn find_user(
             .into())
         }
     }
-    if email_users.iter().any(|u| u.state == "deprovisioned") && domain_verified {
+    if email_users.iter().any(|u| !u.state.is_live()) && domain_verified {
         // Deprovisioned people stay out: JIT never re-creates them.
         return Err(Refusal::UserDeprovisioned.into());
     }
@@ -293,7 +295,7 @@ fn attach_name_id(
             id: &id,
             user_id,
             organization_id: &org.id,
-            source_kind: "saml",
+            source_kind: IdentitySourceKind::Saml,
             source_id: req.connection_id,
             external_id: req.name_id,
             created_at: ctx.now.naive_utc(),
@@ -309,7 +311,7 @@ fn attach_name_id(
             subject_id: user_id,
             data: json!({
                 "user": { "id": user_id },
-                "identity": { "source_kind": "saml", "source_id": req.connection_id, "external_id": req.name_id },
+                "identity": { "source_kind": IdentitySourceKind::Saml, "source_id": req.connection_id, "external_id": req.name_id },
             }),
         },
     )?;
@@ -319,7 +321,7 @@ fn attach_name_id(
 /// Fails when one more active user would exceed `max_seats`. Takes the organization row
 /// lock first, so seat takers of SAML and SCIM serialize (design invariant 2).
 fn take_seat(conn: &mut DbConn, org: &Organization) -> Result<(), JitError> {
-    match users_store::check_seat(conn, &org.id)? {
+    match transitions::check_seat(conn, &org.id)? {
         Seat::Available => Ok(()),
         Seat::LimitReached(max) => Err(Refusal::SeatLimit(max).into()),
         Seat::UnknownOrganization => Err(Refusal::UnknownOrganization.into()),
@@ -341,29 +343,15 @@ fn create(
         return Err(Refusal::DomainNotVerified(req.profile.email_domain().to_owned()).into());
     }
     take_seat(conn, &org)?;
-    let p = profile::new_profile(req.profile, "active");
+    let p = profile::new_profile(req.profile, UserState::Active);
     let id = ctx.ids.id();
     let now = ctx.now.naive_utc();
-    users_store::insert_user(conn, &p.as_new(&id, &org.id, "jit", now))?;
+    let new = p.as_new(&id, &org.id, Provenance::Jit, now);
+    transitions::create(conn, ctx, &new, Some(req.connection_id), None)?;
     users_store::replace_user_emails(
         conn,
         &id,
         &[profile::email_row(&id, &org.id, &req.profile.email_lower)],
-    )?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: EventType::UserCreated,
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &id,
-            data: json!({
-                "user": { "id": id, "email": p.email, "state": "active", "provisioned_by": "jit" },
-                "source": "jit",
-                "connection_id": req.connection_id,
-            }),
-        },
     )?;
     if keyed {
         attach_name_id(conn, ctx, &org, req, &id)?;
@@ -371,7 +359,7 @@ fn create(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &id, &wanted)?;
-    finish_login(conn, ctx, org, &id, true, "created")
+    finish_login(conn, ctx, org, &id, true, "created", req.connection_id)
 }
 
 /// An invitee's first login: the invitation must still be pending; it takes a seat.
@@ -391,15 +379,8 @@ fn accept_invitation(
         _ => return Err(Refusal::InvitationExpired.into()),
     }
     take_seat(conn, &org)?;
-    let actor = ctx.actor.label();
-    let activation = StateChange {
-        to: "active",
-        at: now,
-        by: &actor,
-        reason: Some("invitation_accepted"),
-    };
     if !invitations::accept_invitation(conn, &inv.id, now)?
-        || !users_store::transition_user_state(conn, &user.id, "invited", &activation)?
+        || !transitions::accept_invitation(conn, ctx, &user.id, "invitation_accepted")?
     {
         // Another login accepted it a moment ago: run again and link to that result.
         return Err(JitError::Race);
@@ -430,13 +411,13 @@ fn accept_invitation(
             subject_type: "user",
             subject_id: &user.id,
             data: json!({
-                "user": { "id": user.id, "email": user.email, "state": "active" },
+                "user": { "id": user.id, "email": user.email, "state": UserState::Active },
                 "invitation": { "id": inv.id },
                 "connection_id": req.connection_id,
             }),
         },
     )?;
-    finish_login(conn, ctx, org, &user.id, false, "invitation")
+    finish_login(conn, ctx, org, &user.id, false, "invitation", req.connection_id)
 }
 
 /// A known, active user: sync the profile (when the organization wants it) and the
@@ -458,7 +439,7 @@ fn returning(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &user.id, &wanted)?;
-    finish_login(conn, ctx, org, &user.id, false, linked_by)
+    finish_login(conn, ctx, org, &user.id, false, linked_by, req.connection_id)
 }
 
 /// Writes the assertion's profile fields into the user; a `user.updated` event lists
@@ -476,7 +457,7 @@ fn sync_profile(
     user: &UserRow,
     domain_verified: bool,
 ) -> Result<(), JitError> {
-    let owns_email = matches!(user.provisioned_by.as_str(), "jit" | "invite");
+    let owns_email = user.provisioned_by.sso_owned();
     let own_address = user.email_lower.as_deref() == Some(req.profile.email_lower.as_str());
     let may_set_email = domain_verified || own_address;
     if owns_email && !may_set_email {
@@ -502,19 +483,14 @@ fn sync_profile(
             )],
         )?;
     }
-    record_change(
+    transitions::record_updated(
         conn,
         ctx,
-        &Change {
-            event_type: EventType::UserUpdated,
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &user.id,
-            data: json!({
-                "user": { "id": user.id, "email": p.email, "state": p.state },
-                "changed": changed,
-                "source": "jit",
-            }),
+        &Subject::from_profile(&user.id, &org.id, &p, user.provisioned_by),
+        Update {
+            changed: Some(changed.iter().map(|c| (*c).to_owned()).collect()),
+            source: Provenance::Jit,
+            previously_provisioned_by: None,
         },
     )?;
     Ok(())
@@ -534,21 +510,16 @@ fn finish_login(
     user_id: &str,
     is_new_user: bool,
     linked_by: &'static str,
+    connection_id: &str,
 ) -> Result<LoginOutcome, JitError> {
-    users_store::record_login(conn, user_id, ctx.now.naive_utc())?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: EventType::UserLogin,
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: user_id,
-            data: json!({ "user": { "id": user_id }, "is_new_user": is_new_user, "linked_by": linked_by }),
-        },
-    )?;
     let user = identities::find_user_any_state(conn, &org.id, user_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("user {user_id} vanished")))?;
+    let subject = Subject::from(&user);
+    transitions::record_login(conn, ctx, &subject, is_new_user, linked_by, connection_id)?;
+    let user = UserRow {
+        last_login_at: Some(ctx.now.naive_utc()),
+        ..user
+    };
     Ok(LoginOutcome {
         user,
         organization: org,

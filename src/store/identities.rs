@@ -8,6 +8,7 @@ use super::users::{UserRow, DEPROVISIONED};
 use super::StoreResult;
 use crate::db::schema::{identities, user_emails, users};
 use crate::db::DbConn;
+use crate::domain::{IdentitySourceKind, Provenance};
 
 /// One identity link of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -16,7 +17,8 @@ pub struct IdentityRow {
     pub id: String,
     pub user_id: String,
     pub organization_id: String,
-    pub source_kind: String,
+    #[diesel(deserialize_as = String)]
+    pub source_kind: IdentitySourceKind,
     pub source_id: String,
     pub external_id: String,
     pub created_at: NaiveDateTime,
@@ -68,7 +70,7 @@ pub fn live_users_by_scim_key(
 ) -> StoreResult<Vec<UserRow>> {
     let by_identity = identities::table
         .filter(identities::organization_id.eq(organization_id))
-        .filter(identities::source_kind.eq("scim"))
+        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
         .filter(identities::external_id.eq(key))
         .select(identities::user_id);
     Ok(users::table
@@ -76,7 +78,7 @@ pub fn live_users_by_scim_key(
         .filter(users::state.ne(DEPROVISIONED))
         .filter(
             users::id.eq_any(by_identity).or(users::provisioned_by
-                .eq("scim")
+                .eq(Provenance::Scim.as_str())
                 .and(users::user_name_lower.eq(key.to_lowercase()))),
         )
         .order(users::created_at.asc())

@@ -11,9 +11,12 @@ use super::scim_query::SqlCond;
 use super::StoreResult;
 use crate::db::schema::{group_members, groups, identities, organizations, user_emails, users};
 use crate::db::DbConn;
+use crate::domain::{IdentitySourceKind, Provenance, UserState};
 
-/// `state` values that hold no place in the SCIM collection.
-pub const DEPROVISIONED: &str = "deprovisioned";
+/// The stored `state` that holds no place in the SCIM collection.
+pub const DEPROVISIONED: &str = UserState::Deprovisioned.as_str();
+const ACTIVE: &str = UserState::Active.as_str();
+const SUSPENDED: &str = UserState::Suspended.as_str();
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -29,8 +32,10 @@ pub struct UserRow {
     pub family_name: Option<String>,
     pub display_name: Option<String>,
     pub active: bool,
-    pub state: String,
-    pub provisioned_by: String,
+    #[diesel(deserialize_as = String)]
+    pub state: UserState,
+    #[diesel(deserialize_as = String)]
+    pub provisioned_by: Provenance,
     pub attributes: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -52,11 +57,12 @@ pub struct UserProfile {
     pub family_name: Option<String>,
     pub display_name: Option<String>,
     pub active: bool,
-    pub state: String,
+    #[diesel(serialize_as = String)]
+    pub state: UserState,
     pub attributes: String,
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -70,8 +76,10 @@ pub struct NewUser<'a> {
     pub family_name: Option<&'a str>,
     pub display_name: Option<&'a str>,
     pub active: bool,
-    pub state: &'a str,
-    pub provisioned_by: &'a str,
+    #[diesel(serialize_as = String)]
+    pub state: UserState,
+    #[diesel(serialize_as = String)]
+    pub provisioned_by: Provenance,
     pub attributes: &'a str,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -83,7 +91,7 @@ impl UserProfile {
         &'a self,
         id: &'a str,
         organization_id: &'a str,
-        provisioned_by: &'a str,
+        provisioned_by: Provenance,
         now: NaiveDateTime,
     ) -> NewUser<'a> {
         NewUser {
@@ -98,7 +106,7 @@ impl UserProfile {
             family_name: self.family_name.as_deref(),
             display_name: self.display_name.as_deref(),
             active: self.active,
-            state: &self.state,
+            state: self.state,
             provisioned_by,
             attributes: &self.attributes,
             version: 1,
@@ -122,7 +130,7 @@ pub struct UserEmail {
 
 pub fn insert_user(conn: &mut DbConn, new: &NewUser<'_>) -> StoreResult<()> {
     diesel::insert_into(users::table)
-        .values(new)
+        .values(new.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -142,7 +150,7 @@ pub fn find_live_user(
         .select(UserRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|r| r.organization_id == organization_id && r.state != DEPROVISIONED))
+    Ok(row.filter(|r| r.organization_id == organization_id && r.state.is_live()))
 }
 
 /// The ids among `ids` that are live users of the organization.
@@ -189,7 +197,7 @@ pub fn update_user(
 ) -> StoreResult<()> {
     diesel::update(users::table.find(id))
         .set((
-            profile,
+            profile.clone(),
             users::version.eq(version),
             users::updated_at.eq(now),
         ))
@@ -199,9 +207,13 @@ pub fn update_user(
 
 /// Hands a user over to another provisioning source (a directory adopting a user SSO
 /// created: from then on SCIM is its authority, and JIT-only policies skip it).
-pub fn set_provisioned_by(conn: &mut DbConn, id: &str, provisioned_by: &str) -> StoreResult<()> {
+pub fn set_provisioned_by(
+    conn: &mut DbConn,
+    id: &str,
+    provisioned_by: Provenance,
+) -> StoreResult<()> {
     diesel::update(users::table.find(id))
-        .set(users::provisioned_by.eq(provisioned_by))
+        .set(users::provisioned_by.eq(provisioned_by.as_str()))
         .execute(conn)?;
     Ok(())
 }
@@ -237,7 +249,7 @@ pub fn deprovision_user(
 pub fn count_active_users(conn: &mut DbConn, organization_id: &str) -> StoreResult<i64> {
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.eq("active"))
+        .filter(users::state.eq(ACTIVE))
         .count()
         .get_result(conn)?)
 }
@@ -398,13 +410,14 @@ pub fn remove_user_from_groups(conn: &mut DbConn, user_id: &str) -> StoreResult<
     Ok(ids)
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = identities)]
 pub struct NewIdentity<'a> {
     pub id: &'a str,
     pub user_id: &'a str,
     pub organization_id: &'a str,
-    pub source_kind: &'a str,
+    #[diesel(serialize_as = String)]
+    pub source_kind: IdentitySourceKind,
     pub source_id: &'a str,
     pub external_id: &'a str,
     pub created_at: NaiveDateTime,
@@ -412,7 +425,7 @@ pub struct NewIdentity<'a> {
 
 pub fn insert_identity(conn: &mut DbConn, new: &NewIdentity<'_>) -> StoreResult<()> {
     diesel::insert_into(identities::table)
-        .values(new)
+        .values(new.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -448,7 +461,7 @@ pub fn delete_scim_identities(conn: &mut DbConn, user_id: &str) -> StoreResult<(
     diesel::delete(
         identities::table
             .filter(identities::user_id.eq(user_id))
-            .filter(identities::source_kind.eq("scim")),
+            .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str())),
     )
     .execute(conn)?;
     Ok(())
@@ -469,8 +482,10 @@ pub struct LifecycleUser {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub display_name: Option<String>,
-    pub state: String,
-    pub provisioned_by: String,
+    #[diesel(deserialize_as = String)]
+    pub state: UserState,
+    #[diesel(deserialize_as = String)]
+    pub provisioned_by: Provenance,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -484,8 +499,8 @@ pub struct LifecycleUser {
 /// Filters of the lifecycle user list; `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct LifecycleUserFilter {
-    pub state: Option<String>,
-    pub provisioned_by: Option<String>,
+    pub state: Option<UserState>,
+    pub provisioned_by: Option<Provenance>,
     /// Lower-cased; matches the primary email or any SCIM `emails[]` value.
     pub email_lower: Option<String>,
     /// Matches an identity's external id (any source) or `users.external_id`.
@@ -523,10 +538,10 @@ pub fn list_lifecycle_users(
         q = q.filter(users::id.gt(after.to_owned()));
     }
     if let Some(s) = &filter.state {
-        q = q.filter(users::state.eq(s.clone()));
+        q = q.filter(users::state.eq(s.as_str()));
     }
     if let Some(p) = &filter.provisioned_by {
-        q = q.filter(users::provisioned_by.eq(p.clone()));
+        q = q.filter(users::provisioned_by.eq(p.as_str()));
     }
     if let Some(t) = filter.updated_since {
         q = q.filter(users::updated_at.ge(t));
@@ -560,7 +575,8 @@ pub fn list_lifecycle_users(
 #[derive(Debug, Clone, Queryable)]
 pub struct IdentityLink {
     pub user_id: String,
-    pub source_kind: String,
+    #[diesel(deserialize_as = String)]
+    pub source_kind: IdentitySourceKind,
     pub source_id: String,
     pub external_id: String,
     pub created_at: NaiveDateTime,
@@ -589,7 +605,7 @@ pub fn identities_of_users(
 pub fn states_of_users(
     conn: &mut DbConn,
     ids: &[String],
-) -> StoreResult<Vec<(String, String, String, NaiveDateTime)>> {
+) -> StoreResult<Vec<(String, String, UserState, NaiveDateTime)>> {
     let rows: Vec<(String, String, String, Option<NaiveDateTime>, NaiveDateTime)> = users::table
         .filter(users::id.eq_any(ids))
         .select((
@@ -600,16 +616,20 @@ pub fn states_of_users(
             users::created_at,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, org, state, changed, created)| (id, org, state, changed.unwrap_or(created)))
-        .collect())
+    rows.into_iter()
+        .map(|(id, org, state, changed, created)| {
+            let state: UserState = state
+                .parse()
+                .map_err(|e: crate::domain::UnknownValue| super::StoreError::Corrupt(e.to_string()))?;
+            Ok((id, org, state, changed.unwrap_or(created)))
+        })
+        .collect()
 }
 
 /// Who changed a user's state, when and why.
 #[derive(Debug, Clone)]
 pub struct StateChange<'a> {
-    pub to: &'a str,
+    pub to: UserState,
     pub at: NaiveDateTime,
     pub by: &'a str,
     pub reason: Option<&'a str>,
@@ -641,18 +661,18 @@ pub fn record_state_change(
 pub fn transition_user_state(
     conn: &mut DbConn,
     id: &str,
-    from: &str,
+    from: UserState,
     change: &StateChange<'_>,
 ) -> StoreResult<bool> {
-    let deprovisioned_at = (change.to == DEPROVISIONED).then_some(change.at);
+    let deprovisioned_at = (change.to == UserState::Deprovisioned).then_some(change.at);
     let n = diesel::update(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::state.eq(from)),
+            .filter(users::state.eq(from.as_str())),
     )
     .set((
-        users::state.eq(change.to),
-        users::active.eq(change.to == "active"),
+        users::state.eq(change.to.as_str()),
+        users::active.eq(change.to.holds_seat()),
         users::version.eq(users::version + 1),
         users::updated_at.eq(change.at),
         users::state_changed_at.eq(Some(change.at)),
@@ -678,12 +698,12 @@ pub fn inactive_jit_users(
     limit: i64,
 ) -> StoreResult<Vec<LifecycleUser>> {
     let scim_linked = identities::table
-        .filter(identities::source_kind.eq("scim"))
+        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
         .select(identities::user_id);
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.eq("active"))
-        .filter(users::provisioned_by.eq("jit"))
+        .filter(users::state.eq(ACTIVE))
+        .filter(users::provisioned_by.eq(Provenance::Jit.as_str()))
         .filter(users::id.ne_all(scim_linked))
         .filter(
             users::last_login_at.lt(cutoff).or(users::last_login_at
@@ -713,13 +733,13 @@ pub fn suspend_if_inactive(
     change: &StateChange<'_>,
 ) -> StoreResult<bool> {
     let scim_linked = identities::table
-        .filter(identities::source_kind.eq("scim"))
+        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
         .select(identities::user_id);
     let n = diesel::update(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::state.eq("active"))
-            .filter(users::provisioned_by.eq("jit"))
+            .filter(users::state.eq(ACTIVE))
+            .filter(users::provisioned_by.eq(Provenance::Jit.as_str()))
             .filter(users::id.ne_all(scim_linked))
             .filter(
                 users::last_login_at.lt(cutoff).or(users::last_login_at
@@ -733,7 +753,7 @@ pub fn suspend_if_inactive(
             ),
     )
     .set((
-        users::state.eq(change.to),
+        users::state.eq(change.to.as_str()),
         users::active.eq(false),
         users::version.eq(users::version + 1),
         users::updated_at.eq(change.at),
@@ -756,7 +776,7 @@ pub fn suspended_for_reason_before(
 ) -> StoreResult<Vec<LifecycleUser>> {
     Ok(users::table
         .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.eq("suspended"))
+        .filter(users::state.eq(SUSPENDED))
         .filter(users::state_reason.eq(reason))
         .filter(users::state_changed_at.lt(cutoff))
         .order(users::id.asc())
@@ -777,7 +797,7 @@ pub fn deprovision_if_suspended_for(
     let n = diesel::update(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::state.eq("suspended"))
+            .filter(users::state.eq(SUSPENDED))
             .filter(users::state_reason.eq(reason))
             .filter(users::state_changed_at.lt(cutoff)),
     )

@@ -14,6 +14,8 @@ use super::{
 };
 use crate::app::AppState;
 use crate::changes::{record_change, Change, ChangeContext};
+use crate::domain::{IdentitySourceKind, Provenance, UserState};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::db::DbConn;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{as_bool, get_ci};
@@ -74,7 +76,7 @@ pub(crate) fn render(row: &UserRow, groups: &[(String, String)], base: &str) -> 
     ) {
         set_ci(&mut obj, "displayName", json!(d));
     }
-    set_ci(&mut obj, "active", json!(row.state == "active"));
+    set_ci(&mut obj, "active", json!(row.state == UserState::Active));
     take_ci(&mut obj, "groups");
     if !groups.is_empty() {
         let items: Vec<Value> = groups
@@ -147,7 +149,7 @@ fn storable(mut resource: Value) -> Value {
 }
 
 /// The profile columns of a resource in lifecycle state `state`.
-fn profile(resource: &Value, state: &str) -> Result<UserProfile, ScimError> {
+fn profile(resource: &Value, state: UserState) -> Result<UserProfile, ScimError> {
     let user_name = str_at(resource, "userName")
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -173,8 +175,8 @@ fn profile(resource: &Value, state: &str) -> Result<UserProfile, ScimError> {
             .and_then(|n| str_at(n, "familyName"))
             .map(str::to_owned),
         display_name: str_at(resource, "displayName").map(str::to_owned),
-        active: state == "active",
-        state: state.to_owned(),
+        active: state.holds_seat(),
+        state,
         attributes: storable(resource.clone()).to_string(),
     })
 }
@@ -200,10 +202,6 @@ fn email_rows(resource: &Value, user_id: &str, org: &str) -> Vec<UserEmail> {
         });
     }
     out
-}
-
-fn user_data(row_id: &str, p: &UserProfile) -> Value {
-    json!({ "user": { "id": row_id, "userName": p.user_name, "externalId": p.external_id, "state": p.state } })
 }
 
 /// Inserts or updates the directory's identity link for `externalId`.
@@ -232,7 +230,7 @@ fn link_identity(
                     id: &id,
                     user_id,
                     organization_id: &caller.auth.organization_id,
-                    source_kind: "scim",
+                    source_kind: IdentitySourceKind::Scim,
                     source_id: dir,
                     external_id: ext,
                     created_at: ctx.now.naive_utc(),
@@ -247,7 +245,7 @@ fn link_identity(
                     organization_id: Some(&caller.auth.organization_id),
                     subject_type: "user",
                     subject_id: user_id,
-                    data: json!({ "user": { "id": user_id }, "identity": { "source_kind": "scim", "source_id": dir, "external_id": ext } }),
+                    data: json!({ "user": { "id": user_id }, "identity": { "source_kind": IdentitySourceKind::Scim, "source_id": dir, "external_id": ext } }),
                 },
             )?;
             Ok(())
@@ -259,10 +257,10 @@ fn link_identity(
 /// lock first ([`store::lock_organization`]) so concurrent seat takers of a limited
 /// organization serialize; unlimited organizations do not queue here.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
-    match store::check_seat(conn, org)? {
-        store::Seat::Available => Ok(()),
-        store::Seat::LimitReached(max) => Err(seat_limit(max).into()),
-        store::Seat::UnknownOrganization => {
+    match transitions::check_seat(conn, org)? {
+        Seat::Available => Ok(()),
+        Seat::LimitReached(max) => Err(seat_limit(max).into()),
+        Seat::UnknownOrganization => {
             Err(ScimError::not_found("organization not found").into())
         }
     }
@@ -286,7 +284,7 @@ fn adopt_sso_user(
     let Some(user) = users_by_email(conn, org, email_lower)?
         .into_iter()
         .find(|u| {
-            u.state != "deprovisioned" && matches!(u.provisioned_by.as_str(), "jit" | "invite")
+            u.state.is_live() && u.provisioned_by.sso_owned()
         })
     else {
         return Ok(None);
@@ -294,11 +292,11 @@ fn adopt_sso_user(
     if user.user_name_lower == p.user_name_lower
         || store::identities_of_users(conn, std::slice::from_ref(&user.id))?
             .iter()
-            .any(|i| i.source_kind == "scim")
+            .any(|i| i.source_kind == IdentitySourceKind::Scim)
     {
         return Ok(None);
     }
-    if user.state != "active" || p.state != "active" {
+    if user.state != UserState::Active || p.state != UserState::Active {
         return Err(ScimError::uniqueness(format!(
             "a user with this email already exists (id {}, state {}, created by SSO login)",
             user.id, user.state
@@ -310,20 +308,15 @@ fn adopt_sso_user(
     store::replace_user_emails(conn, &user.id, &email_rows(resource, &user.id, org))?;
     // The directory is its authority from now on (the inactivity policy, for one, only
     // touches users of JIT-only origin).
-    store::set_provisioned_by(conn, &user.id, "scim")?;
-    let mut data = user_data(&user.id, p);
-    data["adopted"] = json!(true);
-    data["user"]["provisioned_by"] = json!("scim");
-    data["previously_provisioned_by"] = json!(user.provisioned_by);
-    record_change(
+    transitions::adopt_for_scim(conn, &user.id)?;
+    transitions::record_updated(
         conn,
         ctx,
-        &Change {
-            event_type: EventType::UserUpdated,
-            organization_id: Some(org),
-            subject_type: "user",
-            subject_id: &user.id,
-            data,
+        &Subject::from_profile(&user.id, org, p, Provenance::Scim),
+        Update {
+            changed: None,
+            source: Provenance::Scim,
+            previously_provisioned_by: Some(user.provisioned_by),
         },
     )?;
     link_identity(conn, ctx, caller, &user.id, p.external_id.as_deref())?;
@@ -344,7 +337,7 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
             let org = caller.auth.organization_id.clone();
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
-            let state = if want_active { "active" } else { "suspended" };
+            let state = if want_active { UserState::Active } else { UserState::Suspended };
             let p = profile(&incoming.resource, state)?;
             if let Some(email) = p.email_lower.clone() {
                 // Serializes with SAML first logins of the same person (jit::login).
@@ -361,26 +354,10 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
             }
             let id = app2.ids.id();
             let previous = store::find_deprovisioned_by_user_name(conn, &org, &p.user_name_lower)?;
-            store::insert_user(conn, &p.as_new(&id, &org, "scim", ctx.now.naive_utc()))
+            let new = p.as_new(&id, &org, Provenance::Scim, ctx.now.naive_utc());
+            transitions::create(conn, &ctx, &new, None, previous)
                 .map_err(|e| unique(e, "userName is already taken in this organization"))?;
             store::replace_user_emails(conn, &id, &email_rows(&incoming.resource, &id, &org))?;
-            let mut data = user_data(&id, &p);
-            data["user"]["provisioned_by"] = json!("scim");
-            if let Some(prev) = &previous {
-                data["recreated"] = json!(true);
-                data["previous_user_id"] = json!(prev);
-            }
-            record_change(
-                conn,
-                &ctx,
-                &Change {
-                    event_type: EventType::UserCreated,
-                    organization_id: Some(&org),
-                    subject_type: "user",
-                    subject_id: &id,
-                    data,
-                },
-            )?;
             link_identity(conn, &ctx, &caller, &id, p.external_id.as_deref())?;
             let row = store::find_live_user(conn, &org, &id)?.ok_or_else(|| not_found(&id))?;
             rendered(conn, &row, &base_url(&app2), None)
@@ -457,13 +434,13 @@ fn save(
     let actor = caller.auth.actor();
     let ctx = ChangeContext::new(app, &actor, caller.request_id.as_deref());
     let wanted = get_ci(&resource, "active").and_then(as_bool);
-    let was_active = existing.state == "active";
+    let was_active = existing.state == UserState::Active;
     let state = match wanted {
-        Some(false) => "suspended",
-        Some(true) => "active",
-        None => existing.state.as_str(),
+        Some(false) => UserState::Suspended,
+        Some(true) => UserState::Active,
+        None => existing.state,
     };
-    if state == "active" && !was_active {
+    if state == UserState::Active && !was_active {
         take_seat(conn, org)?;
     }
     let p = profile(&resource, state)?;
@@ -486,13 +463,7 @@ fn save(
     store::update_user(conn, &existing.id, &p, version, ctx.now.naive_utc())
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
     if state != existing.state {
-        store::record_state_change(
-            conn,
-            &existing.id,
-            ctx.now.naive_utc(),
-            &actor.label(),
-            None,
-        )?;
+        transitions::stamp_state_change(conn, &ctx, &existing.id, None)?;
     }
     store::replace_user_emails(
         conn,
@@ -500,33 +471,22 @@ fn save(
         &email_rows(&resource, &existing.id, org),
     )?;
     link_identity(conn, &ctx, caller, &existing.id, p.external_id.as_deref())?;
-    if existing.provisioned_by != "scim" {
+    let adopted = existing.provisioned_by != Provenance::Scim;
+    if adopted {
         // A directory writing a user SSO created adopts it (as a create would).
-        store::set_provisioned_by(conn, &existing.id, "scim")?;
+        transitions::adopt_for_scim(conn, &existing.id)?;
     }
-    let mut events = Vec::new();
+    let subject = Subject::from_profile(&existing.id, org, &p, Provenance::Scim);
     if !attrs_same {
-        events.push(EventType::UserUpdated);
+        let update = Update {
+            changed: None,
+            source: Provenance::Scim,
+            previously_provisioned_by: adopted.then_some(existing.provisioned_by),
+        };
+        transitions::record_updated(conn, &ctx, &subject, update)?;
     }
     if state != existing.state {
-        match state {
-            "suspended" => events.push(EventType::UserSuspended),
-            "active" => events.push(EventType::UserReactivated),
-            _ => {}
-        }
-    }
-    for event_type in events {
-        record_change(
-            conn,
-            &ctx,
-            &Change {
-                event_type,
-                organization_id: Some(org),
-                subject_type: "user",
-                subject_id: &existing.id,
-                data: user_data(&existing.id, &p),
-            },
-        )?;
+        transitions::record_state_written(conn, &ctx, &subject, existing.state)?;
     }
     let row =
         store::find_live_user(conn, org, &existing.id)?.ok_or_else(|| not_found(&existing.id))?;
@@ -594,33 +554,10 @@ pub async fn delete(
             check_if_match(if_match.as_deref(), existing.version)?;
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
-            store::deprovision_user(conn, &id, existing.version + 1, ctx.now.naive_utc())?;
-            store::record_state_change(conn, &id, ctx.now.naive_utc(), &actor.label(), None)?;
-            store::delete_scim_identities(conn, &id)?;
-            for group_id in store::remove_user_from_groups(conn, &id)? {
-                record_change(
-                    conn,
-                    &ctx,
-                    &Change {
-                        event_type: EventType::GroupMemberRemoved,
-                        organization_id: Some(&org),
-                        subject_type: "group",
-                        subject_id: &group_id,
-                        data: json!({ "group": { "id": group_id }, "user": { "id": id } }),
-                    },
-                )?;
+            if !transitions::transition(conn, &ctx, &Subject::from(&existing), UserState::Deprovisioned, None)? {
+                // Deprovisioned concurrently: gone for SCIM all the same.
+                return Err(not_found(&id).into());
             }
-            record_change(
-                conn,
-                &ctx,
-                &Change {
-                    event_type: EventType::UserDeprovisioned,
-                    organization_id: Some(&org),
-                    subject_type: "user",
-                    subject_id: &id,
-                    data: json!({ "user": { "id": id, "userName": existing.user_name, "state": "deprovisioned" } }),
-                },
-            )?;
             Ok(())
         })
         .await
@@ -649,8 +586,8 @@ mod tests {
             family_name: Some("Lee".into()),
             display_name: None,
             active: true,
-            state: "active".into(),
-            provisioned_by: "jit".into(),
+            state: UserState::Active,
+            provisioned_by: Provenance::Jit,
             attributes: "{}".into(),
             version: 3,
             created_at: t,
@@ -675,7 +612,7 @@ mod tests {
         assert_eq!(v["meta"]["version"], "W/\"3\"");
         assert_eq!(v["meta"]["location"], "https://x/scim/v2/Users/u1");
         // Its profile survives a round trip through the stored form.
-        let p = profile(&v, "active").unwrap();
+        let p = profile(&v, UserState::Active).unwrap();
         assert_eq!(p.user_name_lower, "ann@example.com");
         assert_eq!(p.given_name.as_deref(), Some("Ann"));
         let stored: Value = serde_json::from_str(&p.attributes).unwrap();
@@ -689,7 +626,7 @@ mod tests {
     #[test]
     fn suspended_state_renders_inactive() {
         let mut row = jit_row();
-        row.state = "suspended".into();
+        row.state = UserState::Suspended;
         row.attributes = r#"{"userName":"ann@example.com","active":true}"#.into();
         assert_eq!(render(&row, &[], "b")["active"], false);
     }
