@@ -57,3 +57,46 @@ impl EventType {
         self.as_str().starts_with("user.")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EventType;
+    use std::collections::BTreeSet;
+
+    /// The types named in the first column of docs/lifecycle.md's event catalogue.
+    fn catalogue() -> BTreeSet<String> {
+        let doc = include_str!("../../docs/lifecycle.md");
+        let start = doc
+            .find("### Event types and payloads")
+            .unwrap_or(doc.len());
+        let section = &doc[start..];
+        let end = section.find("\n### Changes").unwrap_or(section.len());
+        section[..end]
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .filter_map(|l| l.split('|').nth(1))
+            .flat_map(|cell| {
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_event_catalogue_lists_every_event_type_and_nothing_else() {
+        let code: BTreeSet<String> = EventType::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect();
+        let docs = catalogue();
+        let missing: Vec<_> = code.difference(&docs).collect();
+        let extra: Vec<_> = docs.difference(&code).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "docs/lifecycle.md's catalogue lacks {missing:?} and lists unknown {extra:?}"
+        );
+    }
+}

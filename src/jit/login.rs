@@ -42,7 +42,7 @@ use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
 use crate::store::users::{self as users_store, NewIdentity, UserRow};
-use crate::domain::{IdentitySourceKind, Provenance, UserState};
+use crate::domain::{IdentitySourceKind, Provenance, SsoFailureReason, UserState};
 use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::store::{domains, StoreError};
 
@@ -96,15 +96,15 @@ impl Refusal {
     /// The machine reason (`sso.failed` events, logs, the app's `error` parameter).
     pub fn kind(&self) -> &'static str {
         match self {
-            Refusal::UnknownOrganization => "unknown_organization",
-            Refusal::JitDisabled => "jit_disabled",
-            Refusal::DomainNotVerified(_) => "domain_not_verified",
-            Refusal::SeatLimit(_) => "seat_limit",
-            Refusal::UserSuspended => "user_suspended",
-            Refusal::UserDeprovisioned => "user_deprovisioned",
-            Refusal::IdentityConflict(_) => "identity_conflict",
-            Refusal::InvitationExpired => "invitation_expired",
-            Refusal::InvitationRevoked => "invitation_revoked",
+            Refusal::UnknownOrganization => SsoFailureReason::UnknownOrganization.as_str(),
+            Refusal::JitDisabled => SsoFailureReason::JitDisabled.as_str(),
+            Refusal::DomainNotVerified(_) => SsoFailureReason::DomainNotVerified.as_str(),
+            Refusal::SeatLimit(_) => SsoFailureReason::SeatLimit.as_str(),
+            Refusal::UserSuspended => SsoFailureReason::UserSuspended.as_str(),
+            Refusal::UserDeprovisioned => SsoFailureReason::UserDeprovisioned.as_str(),
+            Refusal::IdentityConflict(_) => SsoFailureReason::IdentityConflict.as_str(),
+            Refusal::InvitationExpired => SsoFailureReason::InvitationExpired.as_str(),
+            Refusal::InvitationRevoked => SsoFailureReason::InvitationRevoked.as_str(),
         }
     }
 }

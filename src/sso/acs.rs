@@ -29,6 +29,7 @@ use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::jit::login::{login, JitError, LoginOutcome, LoginRequest, Refusal};
 use crate::jit::mapping::{map_assertion, MappedProfile, MappingError};
+use crate::domain::SsoFailureReason;
 use crate::saml::response::ValidatedAssertion;
 use crate::store::saml_connections::find_connection;
 
@@ -62,7 +63,7 @@ impl AcsFailure {
     /// A storage fault: a 500 page, no redirect, no event (the log has the cause).
     fn internal() -> Self {
         AcsFailure {
-            reason: "storage",
+            reason: SsoFailureReason::Storage.as_str(),
             message: "Something went wrong on our side while signing you in.".into(),
             app_redirect: None,
             internal: true,
@@ -134,7 +135,7 @@ pub async fn consume(
             // Verified, but started in another browser (or the cookie expired): never sent
             // to the app, which would sign this browser in as whoever the IdP asserted.
             let failure = AcsFailure {
-                reason: "browser_mismatch",
+                reason: SsoFailureReason::BrowserMismatch.as_str(),
                 message: "This sign-in was started in another browser, or took too long.".into(),
                 app_redirect: None,
                 internal: false,
@@ -159,7 +160,7 @@ pub async fn consume(
     };
     let target = match target {
         Ok(t) => t,
-        Err("storage") => return Err(AcsFailure::internal()),
+        Err(r) if r == SsoFailureReason::Storage.as_str() => return Err(AcsFailure::internal()),
         Err(reason) => {
             let message = "This sign-in has no allowed application to return to.";
             let failure = fail(reason, message.into(), &None);
@@ -218,17 +219,17 @@ async fn target(
         Some(req) => (req.redirect_uri.clone(), req.relay_state.clone(), "sp"),
         None => (info.default_redirect_uri.clone(), relay_state, "idp"),
     };
-    let uri = uri.ok_or("no_redirect_uri")?;
+    let uri = uri.ok_or(SsoFailureReason::NoRedirectUri.as_str())?;
     match is_allowed(app, &uri).await {
         Ok(true) => Ok(Target {
             redirect_uri: uri,
             state,
             initiated_by,
         }),
-        Ok(false) => Err("redirect_uri_not_allowed"),
+        Ok(false) => Err(SsoFailureReason::RedirectUriNotAllowed.as_str()),
         Err(e) => {
             tracing::error!(error = %e, "reading the redirect allow-list failed");
-            Err("storage")
+            Err(SsoFailureReason::Storage.as_str())
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod login;
 pub mod redirects;
 
 use crate::db::DbError;
+use crate::domain::SsoFailureReason;
 use crate::saml::response::ResponseError;
 use crate::store::StoreError;
 
@@ -74,16 +75,16 @@ impl SsoError {
     /// A stable label for logs, metrics and `sso.failed` events (`error.kind`).
     pub fn kind(&self) -> &'static str {
         match self {
-            SsoError::NotFound(_) => "not_found",
-            SsoError::Invalid { .. } => "invalid",
-            SsoError::Conflict { .. } => "conflict",
+            SsoError::NotFound(_) => SsoFailureReason::NotFound.as_str(),
+            SsoError::Invalid { .. } => SsoFailureReason::Invalid.as_str(),
+            SsoError::Conflict { .. } => SsoFailureReason::Conflict.as_str(),
             SsoError::Response(e) => response_kind(e),
-            SsoError::UnknownRequest => "unknown_request",
-            SsoError::IdpInitiatedNotAllowed => "idp_initiated_not_allowed",
-            SsoError::Replayed => "replayed",
-            SsoError::NoRedirectBinding => "no_redirect_binding",
-            SsoError::Key(_) => "sp_key",
-            SsoError::Store(_) | SsoError::Db(_) => "storage",
+            SsoError::UnknownRequest => SsoFailureReason::UnknownRequest.as_str(),
+            SsoError::IdpInitiatedNotAllowed => SsoFailureReason::IdpInitiatedNotAllowed.as_str(),
+            SsoError::Replayed => SsoFailureReason::Replayed.as_str(),
+            SsoError::NoRedirectBinding => SsoFailureReason::NoRedirectBinding.as_str(),
+            SsoError::Key(_) => SsoFailureReason::SpKey.as_str(),
+            SsoError::Store(_) | SsoError::Db(_) => SsoFailureReason::Storage.as_str(),
         }
     }
 
@@ -102,36 +103,36 @@ impl SsoError {
 fn response_kind(e: &ResponseError) -> &'static str {
     use ResponseError as R;
     match e {
-        R::Encoding => "encoding",
-        R::Xml(_) => "xml",
-        R::NotAResponse => "not_a_response",
-        R::ResponseSignature(_) => "response_signature",
-        R::AssertionSignature(_) => "assertion_signature",
-        R::Unsigned => "unsigned",
-        R::AssertionNotSigned => "assertion_not_signed",
-        R::Decrypt(_) => "decrypt",
-        R::StatusNotSuccess { .. } => "status_not_success",
-        R::MissingDestination => "missing_destination",
-        R::WrongDestination => "wrong_destination",
-        R::WrongIssuer => "wrong_issuer",
-        R::InResponseToMismatch => "in_response_to_mismatch",
-        R::UnexpectedInResponseTo => "unexpected_in_response_to",
-        R::MissingInResponseTo => "missing_in_response_to",
-        R::NoAssertion => "no_assertion",
-        R::MultipleAssertions => "multiple_assertions",
-        R::Malformed(_) => "malformed",
-        R::InvalidTime(_) => "invalid_time",
-        R::MissingNameId => "missing_name_id",
-        R::NoBearerConfirmation => "no_bearer_confirmation",
-        R::WrongRecipient => "wrong_recipient",
-        R::ConfirmationExpired => "confirmation_expired",
-        R::ConfirmationNotYetValid => "confirmation_not_yet_valid",
-        R::NotYetValid => "not_yet_valid",
-        R::Expired => "expired",
-        R::MissingAudience => "missing_audience",
-        R::WrongAudience => "wrong_audience",
-        R::MissingAuthnStatement => "missing_authn_statement",
-        R::SessionExpired => "session_expired",
+        R::Encoding => SsoFailureReason::Encoding.as_str(),
+        R::Xml(_) => SsoFailureReason::Xml.as_str(),
+        R::NotAResponse => SsoFailureReason::NotAResponse.as_str(),
+        R::ResponseSignature(_) => SsoFailureReason::ResponseSignature.as_str(),
+        R::AssertionSignature(_) => SsoFailureReason::AssertionSignature.as_str(),
+        R::Unsigned => SsoFailureReason::Unsigned.as_str(),
+        R::AssertionNotSigned => SsoFailureReason::AssertionNotSigned.as_str(),
+        R::Decrypt(_) => SsoFailureReason::Decrypt.as_str(),
+        R::StatusNotSuccess { .. } => SsoFailureReason::StatusNotSuccess.as_str(),
+        R::MissingDestination => SsoFailureReason::MissingDestination.as_str(),
+        R::WrongDestination => SsoFailureReason::WrongDestination.as_str(),
+        R::WrongIssuer => SsoFailureReason::WrongIssuer.as_str(),
+        R::InResponseToMismatch => SsoFailureReason::InResponseToMismatch.as_str(),
+        R::UnexpectedInResponseTo => SsoFailureReason::UnexpectedInResponseTo.as_str(),
+        R::MissingInResponseTo => SsoFailureReason::MissingInResponseTo.as_str(),
+        R::NoAssertion => SsoFailureReason::NoAssertion.as_str(),
+        R::MultipleAssertions => SsoFailureReason::MultipleAssertions.as_str(),
+        R::Malformed(_) => SsoFailureReason::Malformed.as_str(),
+        R::InvalidTime(_) => SsoFailureReason::InvalidTime.as_str(),
+        R::MissingNameId => SsoFailureReason::MissingNameId.as_str(),
+        R::NoBearerConfirmation => SsoFailureReason::NoBearerConfirmation.as_str(),
+        R::WrongRecipient => SsoFailureReason::WrongRecipient.as_str(),
+        R::ConfirmationExpired => SsoFailureReason::ConfirmationExpired.as_str(),
+        R::ConfirmationNotYetValid => SsoFailureReason::ConfirmationNotYetValid.as_str(),
+        R::NotYetValid => SsoFailureReason::NotYetValid.as_str(),
+        R::Expired => SsoFailureReason::Expired.as_str(),
+        R::MissingAudience => SsoFailureReason::MissingAudience.as_str(),
+        R::WrongAudience => SsoFailureReason::WrongAudience.as_str(),
+        R::MissingAuthnStatement => SsoFailureReason::MissingAuthnStatement.as_str(),
+        R::SessionExpired => SsoFailureReason::SessionExpired.as_str(),
     }
 }
 

@@ -122,3 +122,60 @@ pub fn lock_person(conn: &mut DbConn, organization_id: &str, email_lower: &str) 
     }
     Ok(())
 }
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = identities)]
+pub struct NewIdentity<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub organization_id: &'a str,
+    #[diesel(serialize_as = String)]
+    pub source_kind: IdentitySourceKind,
+    pub source_id: &'a str,
+    pub external_id: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_identity(conn: &mut DbConn, new: &NewIdentity<'_>) -> StoreResult<()> {
+    diesel::insert_into(identities::table)
+        .values(new.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The external id a source (directory) has linked to a user, if any.
+pub fn find_source_identity(
+    conn: &mut DbConn,
+    source_id: &str,
+    user_id: &str,
+) -> StoreResult<Option<(String, String)>> {
+    Ok(identities::table
+        .filter(identities::source_id.eq(source_id))
+        .filter(identities::user_id.eq(user_id))
+        .select((identities::id, identities::external_id))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_identity_external_id(
+    conn: &mut DbConn,
+    id: &str,
+    external_id: &str,
+) -> StoreResult<()> {
+    diesel::update(identities::table.find(id))
+        .set(identities::external_id.eq(external_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Drops a user's SCIM identities (on deprovisioning: the IdP may re-create the person
+/// with the same externalId, which must then link to the fresh record).
+pub fn delete_scim_identities(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
+    diesel::delete(
+        identities::table
+            .filter(identities::user_id.eq(user_id))
+            .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str())),
+    )
+    .execute(conn)?;
+    Ok(())
+}

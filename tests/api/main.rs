@@ -16,6 +16,7 @@ mod admin_orgs;
 mod admin_roles;
 mod admin_sp_certificate;
 mod cli;
+mod event_snapshots;
 mod concurrency;
 mod health;
 mod http_bounds;
