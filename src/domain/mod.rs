@@ -16,7 +16,7 @@ pub use actor::ActorKind;
 pub use event_type::EventType;
 pub use ids::{ConnectionId, DirectoryId, GroupId, OrgId, UserId};
 pub use sso_failure::SsoFailureReason;
-pub use user::{IdentitySourceKind, Provenance, UserState};
+pub use user::{IdentitySourceKind, LinkedBy, Provenance, UserState};
 
 /// A string that names no variant of a word set (a row written by a newer version, or a
 /// bad query parameter).
@@ -129,6 +129,7 @@ mod tests {
         round_trips(ActorKind::ALL);
         round_trips(EventType::ALL);
         round_trips(SsoFailureReason::ALL);
+        round_trips(LinkedBy::ALL);
     }
 
     #[test]

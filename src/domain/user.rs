@@ -58,3 +58,19 @@ string_enum! {
         Email = "email",
     }
 }
+
+string_enum! {
+    /// How a login found the user's record (`user.login`'s `linked_by`).
+    pub enum LinkedBy {
+        /// The identity (connection, NameID).
+        Identity = "identity",
+        /// A user a SCIM directory holds under the NameID.
+        Scim = "scim",
+        /// The email, on a verified domain (or an invitee's own).
+        Email = "email",
+        /// An invitee's first login.
+        Invitation = "invitation",
+        /// Nobody held the person: JIT created the record.
+        Created = "created",
+    }
+}

@@ -35,6 +35,7 @@ use super::mapping::{MappedProfile, NAMEID_EMAIL, NAMEID_UNSPECIFIED};
 use super::profile;
 use super::roles::{apply_roles, assign_role, wanted_roles};
 use crate::changes::{record_change, Change, ChangeContext};
+use crate::saml::response::ValidatedAssertion;
 use crate::db::DbConn;
 use crate::store::identities::{self, IdentityRow};
 use crate::store::invitations;
@@ -42,7 +43,7 @@ use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
 use crate::store::users::{self as users_store, NewIdentity, UserRow};
-use crate::domain::{IdentitySourceKind, Provenance, SsoFailureReason, UserState};
+use crate::domain::{IdentitySourceKind, LinkedBy, Provenance, SsoFailureReason, UserState};
 use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::store::{domains, StoreError};
 
@@ -53,9 +54,19 @@ pub struct LoginRequest<'a> {
     pub organization_id: &'a str,
     pub connection_id: &'a str,
     pub group_role_mapping: &'a BTreeMap<String, String>,
-    pub name_id: &'a str,
-    pub name_id_format: Option<&'a str>,
+    /// The verified assertion: the NameID is read from it, never from the document.
+    pub assertion: &'a ValidatedAssertion,
     pub profile: &'a MappedProfile,
+}
+
+impl LoginRequest<'_> {
+    fn name_id(&self) -> &str {
+        self.assertion.name_id()
+    }
+
+    fn name_id_format(&self) -> Option<&str> {
+        self.assertion.name_id_format()
+    }
 }
 
 /// A login JIT admitted.
@@ -65,7 +76,7 @@ pub struct LoginOutcome {
     pub organization: Organization,
     pub is_new_user: bool,
     /// How the record was found: `identity`, `scim`, `email`, `invitation` or `created`.
-    pub linked_by: &'static str,
+    pub linked_by: LinkedBy,
 }
 
 /// A login the organization's policy refuses. Nothing is written but the `sso.failed`
@@ -158,9 +169,9 @@ pub fn login(
     let domain_verified = domains::verified_domain_owner(conn, req.profile.email_domain())?
         .as_deref()
         == Some(org.id.as_str());
-    let keyed = name_id_is_key(req.name_id_format);
+    let keyed = name_id_is_key(req.name_id_format());
     let identity = if keyed {
-        identities::find_identity(conn, req.connection_id, req.name_id)?
+        identities::find_identity(conn, req.connection_id, req.name_id())?
             .filter(|i| i.organization_id == org.id)
     } else {
         None
@@ -204,7 +215,7 @@ fn find_user(
     req: &LoginRequest<'_>,
     identity: Option<&IdentityRow>,
     domain_verified: bool,
-) -> Result<Option<(UserRow, &'static str)>, JitError> {
+) -> Result<Option<(UserRow, LinkedBy)>, JitError> {
     let email_users: Vec<UserRow> =
         identities::users_by_email(conn, &org.id, &req.profile.email_lower)?;
     if let Some(i) = identity {
@@ -221,11 +232,11 @@ fn find_user(
                 )
                 .into());
             }
-            return Ok(Some((user, "identity")));
+            return Ok(Some((user, LinkedBy::Identity)));
         }
     }
-    if name_id_is_key(req.name_id_format) || req.name_id_format == Some(NAMEID_EMAIL) {
-        let mut scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id)?;
+    if name_id_is_key(req.name_id_format()) || req.name_id_format() == Some(NAMEID_EMAIL) {
+        let mut scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id())?;
         if scim.len() > 1 {
             return Err(Refusal::IdentityConflict(
                 "several users of the organization's directory match this NameID",
@@ -233,7 +244,7 @@ fn find_user(
             .into());
         }
         if let Some(user) = scim.pop() {
-            return Ok(Some((user, "scim")));
+            return Ok(Some((user, LinkedBy::Scim)));
         }
     }
     let live: Vec<&UserRow> = email_users
@@ -243,7 +254,7 @@ fn find_user(
         .collect();
     match live.as_slice() {
         [] => {}
-        [one] => return Ok(Some(((*one).clone(), "email"))),
+        [one] => return Ok(Some(((*one).clone(), LinkedBy::Email))),
         _ => {
             return Err(Refusal::IdentityConflict(
                 "several users of this organization have this email",
@@ -267,7 +278,7 @@ fn refuse_second_name_id(
     user_id: &str,
 ) -> Result<bool, JitError> {
     match users_store::find_source_identity(conn, req.connection_id, user_id)? {
-        Some((_, other)) if other != req.name_id => Err(Refusal::IdentityConflict(
+        Some((_, other)) if other != req.name_id() => Err(Refusal::IdentityConflict(
             "the user is already linked to a different account of this identity provider",
         )
         .into()),
@@ -297,7 +308,7 @@ fn attach_name_id(
             organization_id: &org.id,
             source_kind: IdentitySourceKind::Saml,
             source_id: req.connection_id,
-            external_id: req.name_id,
+            external_id: req.name_id(),
             created_at: ctx.now.naive_utc(),
         },
     )?;
@@ -311,7 +322,7 @@ fn attach_name_id(
             subject_id: user_id,
             data: json!({
                 "user": { "id": user_id },
-                "identity": { "source_kind": IdentitySourceKind::Saml, "source_id": req.connection_id, "external_id": req.name_id },
+                "identity": { "source_kind": IdentitySourceKind::Saml, "source_id": req.connection_id, "external_id": req.name_id() },
             }),
         },
     )?;
@@ -359,7 +370,7 @@ fn create(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &id, &wanted)?;
-    finish_login(conn, ctx, org, &id, true, "created", req.connection_id)
+    finish_login(conn, ctx, org, &id, true, LinkedBy::Created, req.connection_id)
 }
 
 /// An invitee's first login: the invitation must still be pending; it takes a seat.
@@ -417,7 +428,7 @@ fn accept_invitation(
             }),
         },
     )?;
-    finish_login(conn, ctx, org, &user.id, false, "invitation", req.connection_id)
+    finish_login(conn, ctx, org, &user.id, false, LinkedBy::Invitation, req.connection_id)
 }
 
 /// A known, active user: sync the profile (when the organization wants it) and the
@@ -428,7 +439,7 @@ fn returning(
     org: Organization,
     req: &LoginRequest<'_>,
     user: UserRow,
-    linked_by: &'static str,
+    linked_by: LinkedBy,
     domain_verified: bool,
 ) -> Result<LoginOutcome, JitError> {
     if org.sync_attributes_on_login {
@@ -509,7 +520,7 @@ fn finish_login(
     org: Organization,
     user_id: &str,
     is_new_user: bool,
-    linked_by: &'static str,
+    linked_by: LinkedBy,
     connection_id: &str,
 ) -> Result<LoginOutcome, JitError> {
     let user = identities::find_user_any_state(conn, &org.id, user_id)?

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{EventType, OrgId, Provenance, UserId, UserState};
+use crate::domain::{EventType, LinkedBy, OrgId, Provenance, UserId, UserState};
 use crate::store::users::{LifecycleUser, UserProfile, UserRow};
 
 /// The `user` object of every `user.*` event: the record as of the event.
@@ -146,7 +146,7 @@ pub struct UserLogin {
     pub is_new_user: bool,
     /// How the login found the record: `identity`, `scim`, `email`, `invitation` or
     /// `created`.
-    pub linked_by: &'static str,
+    pub linked_by: LinkedBy,
     pub connection_id: String,
 }
 

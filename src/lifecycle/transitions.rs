@@ -13,7 +13,7 @@ pub use super::payloads::{
 };
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
-use crate::domain::{EventType, Provenance, UserState};
+use crate::domain::{EventType, LinkedBy, Provenance, UserState};
 use crate::store::users::{self as store, NewUser, StateChange};
 pub use crate::store::users::Seat;
 use crate::store::{StoreError, StoreResult};
@@ -311,7 +311,7 @@ pub fn record_login(
     ctx: &ChangeContext<'_>,
     subject: &Subject,
     is_new_user: bool,
-    linked_by: &'static str,
+    linked_by: LinkedBy,
     connection_id: &str,
 ) -> StoreResult<()> {
     store::record_login(conn, subject.id(), ctx.now.naive_utc())?;

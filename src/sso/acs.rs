@@ -171,9 +171,9 @@ pub async fn consume(
     let profile = match map_assertion(
         info.attribute_preset,
         &info.attribute_mapping,
-        &assertion.name_id,
-        assertion.name_id_format.as_deref(),
-        &assertion.attributes,
+        assertion.name_id(),
+        assertion.name_id_format(),
+        assertion.attributes(),
     ) {
         Ok(p) => p,
         Err(e @ MappingError::MissingEmail) => {
@@ -245,12 +245,12 @@ async fn provision(
     request_id: Option<&str>,
 ) -> Result<(LoginOutcome, String), JitError> {
     let payload = json!({
-        "name_id": assertion.name_id,
-        "name_id_format": assertion.name_id_format,
-        "session_index": assertion.session_index,
-        "session_expires_at": assertion.session_not_on_or_after,
+        "name_id": assertion.name_id(),
+        "name_id_format": assertion.name_id_format(),
+        "session_index": assertion.session_index(),
+        "session_expires_at": assertion.session_not_on_or_after(),
         "groups": profile.groups,
-        "attributes": { "mapped": mapped_view(profile), "raw": assertion.attributes },
+        "attributes": { "mapped": mapped_view(profile), "raw": assertion.attributes() },
         "initiated_by": target.initiated_by,
         "state": target.state,
     });
@@ -259,7 +259,7 @@ async fn provision(
         attempt += 1;
         let app2 = app.clone();
         let (info2, profile2, payload2) = (info.clone(), profile.clone(), payload.clone());
-        let (name_id, format) = (assertion.name_id.clone(), assertion.name_id_format.clone());
+        let assertion2 = assertion.clone();
         let redirect_uri = target.redirect_uri.clone();
         let request_id = request_id.map(str::to_owned);
         let result = app
@@ -274,8 +274,7 @@ async fn provision(
                         organization_id: &info2.organization_id,
                         connection_id: &info2.id,
                         group_role_mapping: &info2.group_role_mapping,
-                        name_id: &name_id,
-                        name_id_format: format.as_deref(),
+                        assertion: &assertion2,
                         profile: &profile2,
                     },
                 )?;

@@ -198,7 +198,7 @@ pub async fn revoke_api_key(
             if key.revoked_at.is_some() {
                 return Ok(key.into());
             }
-            if key.kind == "admin" && api_keys::count_active_admin_keys(conn)? <= 1 {
+            if key.kind == KeyKind::Admin.as_str() && api_keys::count_active_admin_keys(conn)? <= 1 {
                 return Err(TenancyError::Conflict {
                     field: None,
                     message: "this is the last active admin key; create another before revoking it".into(),
