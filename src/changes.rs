@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::app::{AppState, IdSource};
-use crate::domain::{ActorKind, EventType};
 use crate::db::DbConn;
+use crate::domain::{ActorKind, EventType};
 use crate::store::audit::{insert_audit_entries, insert_audit_entry, NewAuditEntry};
 use crate::store::events::{append_event, append_events, next_user_seq, NewEvent};
 use crate::store::StoreResult;

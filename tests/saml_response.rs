@@ -51,7 +51,7 @@ fn all_signed_fixtures_validate() {
                 let v = validate_response(&xml, &cfg(idp), at(12, 1), Some(REQ))
                     .unwrap_or_else(|e| panic!("{style}-{alg}-{signed}: {e}"));
                 assert_eq!(v.issuer(), idp);
-                assert_eq!(v.in_response_to().as_deref(), Some(REQ));
+                assert_eq!(v.in_response_to(), Some(REQ));
                 assert_eq!(v.cert_index(), usize::from(alg == "ec"));
             }
         }
@@ -64,13 +64,10 @@ fn okta_data_is_extracted() {
     assert_eq!(v.assertion_id(), "id73018472903128911284613970");
     assert_eq!(v.name_id(), "alice@example.com");
     assert_eq!(
-        v.name_id_format().as_deref(),
+        v.name_id_format(),
         Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
     );
-    assert_eq!(
-        v.session_index().as_deref(),
-        Some("id1767268798000.1234567890")
-    );
+    assert_eq!(v.session_index(), Some("id1767268798000.1234567890"));
     assert_eq!(v.session_not_on_or_after(), Some(at(20, 0)));
     // Replay-cache expiry: the earliest NotOnOrAfter plus the clock skew.
     assert_eq!(v.not_on_or_after(), at(12, 8));

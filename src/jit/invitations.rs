@@ -8,12 +8,14 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::mapping::is_email;
 use super::profile::email_row;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{Provenance, UserState};
+use crate::lifecycle::transitions::{self, Subject};
 use crate::scim::schema::USER_SCHEMA;
 use crate::sso::SsoError;
 use crate::store::identities::users_by_email;
@@ -21,8 +23,6 @@ use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
 use crate::store::users::{self as users_store, UserProfile};
-use crate::domain::{Provenance, UserState};
-use crate::lifecycle::transitions::{self, Subject};
 use crate::store::StoreError;
 
 /// Default and longest lifetime of an invitation.
@@ -225,15 +225,13 @@ fn insert_invitee(
         attributes: resource.to_string(),
     };
     let new = profile.as_new(&user_id, &org.id, Provenance::Invite, now);
-    transitions::create(conn, ctx, &new, None, None).map_err(
-        |e| match e {
-            StoreError::UniqueViolation(_) => SsoError::Conflict {
-                field: Some("email"),
-                message: "a user with this user name already exists in the organization".into(),
-            },
-            other => other.into(),
+    transitions::create(conn, ctx, &new, None, None).map_err(|e| match e {
+        StoreError::UniqueViolation(_) => SsoError::Conflict {
+            field: Some("email"),
+            message: "a user with this user name already exists in the organization".into(),
         },
-    )?;
+        other => other.into(),
+    })?;
     users_store::replace_user_emails(conn, &user_id, &[email_row(&user_id, &org.id, email_lower)])?;
     Ok(user_id)
 }
@@ -268,12 +266,16 @@ pub async fn revoke_invitation(
         .write(move |conn| {
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let org = organization(conn, &org)?;
-            let inv = store::find_invitation(conn, &org.id, &id)?.ok_or(SsoError::NotFound("invitation"))?;
+            let inv = store::find_invitation(conn, &org.id, &id)?
+                .ok_or(SsoError::NotFound("invitation"))?;
             let now = ctx.now.naive_utc();
             if !store::revoke_invitation(conn, &inv.id, now)? {
                 return Err(SsoError::Conflict {
                     field: None,
-                    message: format!("the invitation is {} and cannot be revoked", inv.status(now)),
+                    message: format!(
+                        "the invitation is {} and cannot be revoked",
+                        inv.status(now)
+                    ),
                 });
             }
             let data = json!({ "user": { "id": inv.user_id }, "invitation": { "id": inv.id } });

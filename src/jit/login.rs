@@ -30,29 +30,31 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::mapping::{MappedProfile, NAMEID_EMAIL, NAMEID_UNSPECIFIED};
 use super::profile;
 use super::roles::{apply_roles, assign_role, wanted_roles};
 use crate::changes::{record_change, Change, ChangeContext};
-use crate::saml::response::ValidatedAssertion;
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{
+    ConnectionId, IdentitySourceKind, LinkedBy, OrgId, Provenance, SsoFailureReason, UserState,
+};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
+use crate::saml::response::ValidatedAssertion;
 use crate::store::identities::{self, IdentityRow};
 use crate::store::invitations;
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
 use crate::store::users::{self as users_store, NewIdentity, UserRow};
-use crate::domain::{IdentitySourceKind, LinkedBy, Provenance, SsoFailureReason, UserState};
-use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::store::{domains, StoreError};
 
 const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 
 /// What the ACS knows about the login, after verification and mapping.
 pub struct LoginRequest<'a> {
-    pub organization_id: &'a str,
-    pub connection_id: &'a str,
+    pub organization_id: &'a OrgId,
+    pub connection_id: &'a ConnectionId,
     pub group_role_mapping: &'a BTreeMap<String, String>,
     /// The verified assertion: the NameID is read from it, never from the document.
     pub assertion: &'a ValidatedAssertion,
@@ -164,14 +166,15 @@ pub fn login(
     ctx: &ChangeContext<'_>,
     req: &LoginRequest<'_>,
 ) -> Result<LoginOutcome, JitError> {
-    let org = find_organization(conn, req.organization_id)?.ok_or(Refusal::UnknownOrganization)?;
+    let org = find_organization(conn, req.organization_id.as_str())?
+        .ok_or(Refusal::UnknownOrganization)?;
     identities::lock_person(conn, &org.id, &req.profile.email_lower)?;
     let domain_verified = domains::verified_domain_owner(conn, req.profile.email_domain())?
         .as_deref()
         == Some(org.id.as_str());
     let keyed = name_id_is_key(req.name_id_format());
     let identity = if keyed {
-        identities::find_identity(conn, req.connection_id, req.name_id())?
+        identities::find_identity(conn, req.connection_id.as_str(), req.name_id())?
             .filter(|i| i.organization_id == org.id)
     } else {
         None
@@ -277,7 +280,7 @@ fn refuse_second_name_id(
     req: &LoginRequest<'_>,
     user_id: &str,
 ) -> Result<bool, JitError> {
-    match users_store::find_source_identity(conn, req.connection_id, user_id)? {
+    match users_store::find_source_identity(conn, req.connection_id.as_str(), user_id)? {
         Some((_, other)) if other != req.name_id() => Err(Refusal::IdentityConflict(
             "the user is already linked to a different account of this identity provider",
         )
@@ -307,7 +310,7 @@ fn attach_name_id(
             user_id,
             organization_id: &org.id,
             source_kind: IdentitySourceKind::Saml,
-            source_id: req.connection_id,
+            source_id: req.connection_id.as_str(),
             external_id: req.name_id(),
             created_at: ctx.now.naive_utc(),
         },
@@ -332,7 +335,7 @@ fn attach_name_id(
 /// Fails when one more active user would exceed `max_seats`. Takes the organization row
 /// lock first, so seat takers of SAML and SCIM serialize (design invariant 2).
 fn take_seat(conn: &mut DbConn, org: &Organization) -> Result<(), JitError> {
-    match transitions::check_seat(conn, &org.id)? {
+    match transitions::check_seat(conn, &org.org_id())? {
         Seat::Available => Ok(()),
         Seat::LimitReached(max) => Err(Refusal::SeatLimit(max).into()),
         Seat::UnknownOrganization => Err(Refusal::UnknownOrganization.into()),
@@ -370,7 +373,15 @@ fn create(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &id, &wanted)?;
-    finish_login(conn, ctx, org, &id, true, LinkedBy::Created, req.connection_id)
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &id,
+        true,
+        LinkedBy::Created,
+        req.connection_id,
+    )
 }
 
 /// An invitee's first login: the invitation must still be pending; it takes a seat.
@@ -391,7 +402,7 @@ fn accept_invitation(
     }
     take_seat(conn, &org)?;
     if !invitations::accept_invitation(conn, &inv.id, now)?
-        || !transitions::accept_invitation(conn, ctx, &user.id, "invitation_accepted")?
+        || !transitions::accept_invitation(conn, ctx, &user.user_id(), "invitation_accepted")?
     {
         // Another login accepted it a moment ago: run again and link to that result.
         return Err(JitError::Race);
@@ -428,7 +439,15 @@ fn accept_invitation(
             }),
         },
     )?;
-    finish_login(conn, ctx, org, &user.id, false, LinkedBy::Invitation, req.connection_id)
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &user.id,
+        false,
+        LinkedBy::Invitation,
+        req.connection_id,
+    )
 }
 
 /// A known, active user: sync the profile (when the organization wants it) and the
@@ -450,7 +469,15 @@ fn returning(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &user.id, &wanted)?;
-    finish_login(conn, ctx, org, &user.id, false, linked_by, req.connection_id)
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &user.id,
+        false,
+        linked_by,
+        req.connection_id,
+    )
 }
 
 /// Writes the assertion's profile fields into the user; a `user.updated` event lists
@@ -521,7 +548,7 @@ fn finish_login(
     user_id: &str,
     is_new_user: bool,
     linked_by: LinkedBy,
-    connection_id: &str,
+    connection_id: &ConnectionId,
 ) -> Result<LoginOutcome, JitError> {
     let user = identities::find_user_any_state(conn, &org.id, user_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("user {user_id} vanished")))?;

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::domain::EventType;
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::orgs::Organization;
 use crate::store::role_assignments::{
     self as ra, HeldRole, NewRoleAssignment, SOURCE_DEFAULT, SOURCE_IDP, SOURCE_MANUAL,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::{EventType, LinkedBy, OrgId, Provenance, UserId, UserState};
+use crate::domain::{ConnectionId, EventType, LinkedBy, OrgId, Provenance, UserId, UserState};
 use crate::store::users::{LifecycleUser, UserProfile, UserRow};
 
 /// The `user` object of every `user.*` event: the record as of the event.
@@ -92,7 +92,7 @@ pub struct UserCreated {
     /// The path that created it (`provisioned_by`).
     pub source: Provenance,
     /// The SAML connection of a JIT creation; null otherwise.
-    pub connection_id: Option<String>,
+    pub connection_id: Option<ConnectionId>,
     /// A deprovisioned record with this userName exists (SCIM re-created the person).
     pub recreated: bool,
     pub previous_user_id: Option<String>,
@@ -147,7 +147,7 @@ pub struct UserLogin {
     /// How the login found the record: `identity`, `scim`, `email`, `invitation` or
     /// `created`.
     pub linked_by: LinkedBy,
-    pub connection_id: String,
+    pub connection_id: ConnectionId,
 }
 
 /// One `user.*` event: its type follows from its payload.

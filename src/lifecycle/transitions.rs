@@ -13,9 +13,9 @@ pub use super::payloads::{
 };
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
-use crate::domain::{EventType, LinkedBy, Provenance, UserState};
-use crate::store::users::{self as store, NewUser, StateChange};
+use crate::domain::{ConnectionId, EventType, LinkedBy, OrgId, Provenance, UserId, UserState};
 pub use crate::store::users::Seat;
+use crate::store::users::{self as store, NewUser, StateChange};
 use crate::store::{StoreError, StoreResult};
 
 /// Records one `user.*` event about `subject`.
@@ -44,8 +44,8 @@ pub fn record(
 
 /// The seat check of every path that makes a user active: takes the organization's seat
 /// lock and counts. Call inside the write transaction that then activates the user.
-pub fn check_seat(conn: &mut DbConn, organization_id: &str) -> StoreResult<Seat> {
-    store::check_seat(conn, organization_id)
+pub fn check_seat(conn: &mut DbConn, organization_id: &OrgId) -> StoreResult<Seat> {
+    store::check_seat(conn, organization_id.as_str())
 }
 
 /// Inserts a new user record and records `user.created`. `connection_id`: the SAML
@@ -55,14 +55,14 @@ pub fn create(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
     new: &NewUser<'_>,
-    connection_id: Option<&str>,
+    connection_id: Option<&ConnectionId>,
     previous_user_id: Option<String>,
 ) -> StoreResult<Subject> {
     store::insert_user(conn, new)?;
     let subject = Subject {
-        organization_id: crate::domain::OrgId::new(new.organization_id),
+        organization_id: OrgId::new(new.organization_id),
         user: EventUser {
-            id: crate::domain::UserId::new(new.id),
+            id: UserId::new(new.id),
             user_name: new.user_name.to_owned(),
             external_id: new.external_id.map(str::to_owned),
             email: new.email.map(str::to_owned),
@@ -73,7 +73,7 @@ pub fn create(
     let event = UserEvent::Created(UserCreated {
         user: subject.user.clone(),
         source: new.provisioned_by,
-        connection_id: connection_id.map(str::to_owned),
+        connection_id: connection_id.cloned(),
         recreated: previous_user_id.is_some(),
         previous_user_id,
     });
@@ -107,8 +107,8 @@ pub fn record_updated(
 
 /// Hands a record SSO created over to SCIM (`provisioned_by`): the directory is its
 /// authority from now on, and JIT-only policies skip it.
-pub fn adopt_for_scim(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
-    store::set_provisioned_by(conn, user_id, Provenance::Scim)
+pub fn adopt_for_scim(conn: &mut DbConn, user_id: &UserId) -> StoreResult<()> {
+    store::set_provisioned_by(conn, user_id.as_str(), Provenance::Scim)
 }
 
 /// The state event of a move of `subject` from `from` to its current state.
@@ -147,10 +147,16 @@ fn state_event(
 pub fn stamp_state_change(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    user_id: &str,
+    user_id: &UserId,
     reason: Option<&str>,
 ) -> StoreResult<()> {
-    store::record_state_change(conn, user_id, ctx.now.naive_utc(), &ctx.actor.label(), reason)
+    store::record_state_change(
+        conn,
+        user_id.as_str(),
+        ctx.now.naive_utc(),
+        &ctx.actor.label(),
+        reason,
+    )
 }
 
 /// Records the state event of a move that a profile update wrote ([`stamp_state_change`]):
@@ -167,7 +173,12 @@ pub fn record_state_written(
     }
 }
 
-fn state_change<'a>(ctx: &ChangeContext<'_>, to: UserState, by: &'a str, reason: Option<&'a str>) -> StateChange<'a> {
+fn state_change<'a>(
+    ctx: &ChangeContext<'_>,
+    to: UserState,
+    by: &'a str,
+    reason: Option<&'a str>,
+) -> StateChange<'a> {
     StateChange {
         to,
         at: ctx.now.naive_utc(),
@@ -252,12 +263,12 @@ fn remove_memberships(
 pub fn accept_invitation(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    user_id: &str,
+    user_id: &UserId,
     reason: &str,
 ) -> StoreResult<bool> {
     let label = ctx.actor.label();
     let change = state_change(ctx, UserState::Active, &label, Some(reason));
-    store::transition_user_state(conn, user_id, UserState::Invited, &change)
+    store::transition_user_state(conn, user_id.as_str(), UserState::Invited, &change)
 }
 
 /// The inactivity policy's suspension: only if `subject` is still an active JIT-only user
@@ -301,7 +312,14 @@ pub fn deprovision_if_suspended_for(
     if !store::deprovision_if_suspended_for(conn, subject.id(), reason, cutoff, &change)? {
         return Ok(false);
     }
-    after_transition(conn, ctx, subject, UserState::Deprovisioned, Some(reason), None)?;
+    after_transition(
+        conn,
+        ctx,
+        subject,
+        UserState::Deprovisioned,
+        Some(reason),
+        None,
+    )?;
     Ok(true)
 }
 
@@ -312,14 +330,14 @@ pub fn record_login(
     subject: &Subject,
     is_new_user: bool,
     linked_by: LinkedBy,
-    connection_id: &str,
+    connection_id: &ConnectionId,
 ) -> StoreResult<()> {
     store::record_login(conn, subject.id(), ctx.now.naive_utc())?;
     let event = UserEvent::Login(UserLogin {
         user: subject.user.clone(),
         is_new_user,
         linked_by,
-        connection_id: connection_id.to_owned(),
+        connection_id: connection_id.clone(),
     });
     record(conn, ctx, subject, &event)
 }

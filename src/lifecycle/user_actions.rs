@@ -8,14 +8,14 @@ use serde_json::{json, Value};
 
 use super::transitions::{self, Seat, Subject};
 
-use crate::domain::EventType;
 use super::users::{view_of, LifecycleError, UserView};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{OrgId, UserState};
 use crate::store::role_assignments::{self, NewRoleAssignment, SOURCE_MANUAL};
 use crate::store::roles;
-use crate::domain::UserState;
 use crate::store::users::{self as store, LifecycleUser};
 
 /// The longest `reason` an app may give.
@@ -76,7 +76,13 @@ pub async fn suspend(
             }
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
             let subject = Subject::from(&user);
-            if !transitions::transition(conn, &ctx, &subject, UserState::Suspended, reason.as_deref())? {
+            if !transitions::transition(
+                conn,
+                &ctx,
+                &subject,
+                UserState::Suspended,
+                reason.as_deref(),
+            )? {
                 return Err(concurrent());
             }
             view_of(conn, &id)
@@ -125,7 +131,7 @@ pub async fn reactivate(
 /// Fails with `SeatLimit` when one more active user would exceed `max_seats`. Locks the
 /// organization row first, so concurrent seat takers (SCIM, JIT, this API) serialize.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), LifecycleError> {
-    match transitions::check_seat(conn, org)? {
+    match transitions::check_seat(conn, &OrgId::new(org))? {
         Seat::Available => Ok(()),
         Seat::LimitReached(max) => Err(LifecycleError::SeatLimit(max)),
         Seat::UnknownOrganization => Err(LifecycleError::NotFound("organization")),
@@ -151,7 +157,13 @@ pub async fn deprovision(
             }
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
             let subject = Subject::from(&user);
-            if !transitions::transition(conn, &ctx, &subject, UserState::Deprovisioned, reason.as_deref())? {
+            if !transitions::transition(
+                conn,
+                &ctx,
+                &subject,
+                UserState::Deprovisioned,
+                reason.as_deref(),
+            )? {
                 return Err(concurrent());
             }
             view_of(conn, &id)

@@ -107,7 +107,10 @@ where
                 field: field.into(),
                 message: format!(
                     "must be one of {}",
-                    all.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    all.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
         })

@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
 use crate::outbound::OutboundError;
 use crate::secrets::{Purpose, SecretError};
 use crate::store::orgs;

@@ -148,7 +148,6 @@ impl ValidatedAssertion {
     pub fn cert_index(&self) -> usize {
         self.cert_index
     }
-
 }
 
 impl std::fmt::Debug for ValidatedAssertion {

@@ -7,10 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::domain::EventType;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::scim_directories::{self as store, ScimDirectory, ScimToken};
 use crate::tenancy::api_keys::hash_key;
 use crate::tenancy::organizations::load as load_org;

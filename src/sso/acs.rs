@@ -19,7 +19,6 @@ use std::time::{Duration as StdDuration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::domain::EventType;
 use super::binding;
 use super::codes::issue_code;
 use super::login::{validate_and_consume, ConnectionInfo};
@@ -27,9 +26,10 @@ use super::redirects::{is_allowed, with_params};
 use super::SsoError;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
+use crate::domain::{ConnectionId, OrgId, SsoFailureReason};
 use crate::jit::login::{login, JitError, LoginOutcome, LoginRequest, Refusal};
 use crate::jit::mapping::{map_assertion, MappedProfile, MappingError};
-use crate::domain::SsoFailureReason;
 use crate::saml::response::ValidatedAssertion;
 use crate::store::saml_connections::find_connection;
 
@@ -271,8 +271,8 @@ async fn provision(
                     conn,
                     &ctx,
                     &LoginRequest {
-                        organization_id: &info2.organization_id,
-                        connection_id: &info2.id,
+                        organization_id: &OrgId::new(&info2.organization_id),
+                        connection_id: &ConnectionId::new(&info2.id),
                         group_role_mapping: &info2.group_role_mapping,
                         assertion: &assertion2,
                         profile: &profile2,

@@ -13,13 +13,13 @@ use openssl::x509::X509;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::keys::{sp_key_pair, SpKeyPair};
 use super::redirects::require_allowed;
 use super::{SpUrls, SsoError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::jit::mapping::{preset_names, Preset};
 use crate::saml::encryption::DataEncryption;
 use crate::saml::metadata::{parse_idp_metadata, sp_metadata_xml, SpMetadata};

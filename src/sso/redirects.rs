@@ -4,11 +4,11 @@
 //! Security BCP §4.1 recommends: prefix or wildcard matching is how open redirects
 //! happen.
 
-use crate::domain::EventType;
 use super::SsoError;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::redirect_uris::{self as store, RedirectUri};
 use crate::store::StoreError;
 

@@ -93,4 +93,3 @@ pub fn check_seat(conn: &mut DbConn, organization_id: &str) -> StoreResult<Seat>
         Some(_) => Seat::Available,
     })
 }
-

@@ -163,9 +163,9 @@ pub fn states_of_users(
         .load(conn)?;
     rows.into_iter()
         .map(|(id, org, state, changed, created)| {
-            let state: UserState = state
-                .parse()
-                .map_err(|e: crate::domain::UnknownValue| super::StoreError::Corrupt(e.to_string()))?;
+            let state: UserState = state.parse().map_err(|e: crate::domain::UnknownValue| {
+                super::StoreError::Corrupt(e.to_string())
+            })?;
             Ok((id, org, state, changed.unwrap_or(created)))
         })
         .collect()
@@ -359,4 +359,3 @@ pub fn deprovision_if_suspended_for(
     .execute(conn)?;
     Ok(n > 0)
 }
-

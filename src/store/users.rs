@@ -92,6 +92,13 @@ pub struct NewUser<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+impl UserRow {
+    /// The row's id as a domain id.
+    pub fn user_id(&self) -> crate::domain::UserId {
+        crate::domain::UserId::new(&self.id)
+    }
+}
+
 impl UserProfile {
     pub fn as_new<'a>(
         &'a self,

@@ -8,11 +8,11 @@ use openssl::sha::sha256;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::{validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::api_keys::{self, ApiKey, NewApiKey};
 
 /// What a key may do.
@@ -96,7 +96,8 @@ fn insert_key(
     kind: KeyKind,
     key: &str,
 ) -> Result<ApiKey, TenancyError> {
-    let created_by = (ctx.actor.kind != crate::domain::ActorKind::System).then(|| ctx.actor.label());
+    let created_by =
+        (ctx.actor.kind != crate::domain::ActorKind::System).then(|| ctx.actor.label());
     api_keys::insert_api_key(
         conn,
         &NewApiKey {

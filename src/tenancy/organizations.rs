@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::{conflict_on_unique, validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::orgs::{self, NewOrganization, Organization, OrganizationChanges};
 use crate::store::roles::{self, NewRole};
 

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::EventType;
 use super::organizations::load as load_org;
 use super::{conflict_on_unique, validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
 use crate::store::roles::{self, NewRole, Role, RoleChanges};
 
 #[derive(Debug, Deserialize)]

@@ -28,7 +28,7 @@ saml_db_tests! {
             &app, "conn_1", &b64("responses/okta-rsa-assertion.xml"), at(12, 1),
         )).unwrap();
         assert_eq!(a.issuer(), OKTA);
-        assert_eq!(a.in_response_to().as_deref(), Some(REQ));
+        assert_eq!(a.in_response_to(), Some(REQ));
         assert_eq!(info.id, "conn_1");
         assert_eq!(info.organization_id, "org_acme");
         assert_eq!(info.attribute_mapping.get("email").map(String::as_str), Some("email"));

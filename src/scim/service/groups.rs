@@ -9,13 +9,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::domain::EventType;
 use super::{
     base_url, check_if_match, list_page, off_worker, unique, Caller, Rendered, ServiceError,
 };
 use crate::app::AppState;
 use crate::changes::{record_change, record_changes, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{get_ci, matches_element, CompValue, CompareOp, Filter};
 use crate::scim::limits;

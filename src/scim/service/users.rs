@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::domain::EventType;
 use super::{
     base_url, check_if_match, list_page, off_worker, seat_limit, unique, Caller, Rendered,
     ServiceError,
 };
 use crate::app::AppState;
 use crate::changes::{record_change, Change, ChangeContext};
-use crate::domain::{IdentitySourceKind, Provenance, UserState};
-use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{IdentitySourceKind, OrgId, Provenance, UserState};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::scim::error::ScimError;
 use crate::scim::filter::{as_bool, get_ci};
 use crate::scim::patch::{apply_operations, parse_patch};
@@ -257,12 +257,10 @@ fn link_identity(
 /// lock first ([`store::lock_organization`]) so concurrent seat takers of a limited
 /// organization serialize; unlimited organizations do not queue here.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
-    match transitions::check_seat(conn, org)? {
+    match transitions::check_seat(conn, &OrgId::new(org))? {
         Seat::Available => Ok(()),
         Seat::LimitReached(max) => Err(seat_limit(max).into()),
-        Seat::UnknownOrganization => {
-            Err(ScimError::not_found("organization not found").into())
-        }
+        Seat::UnknownOrganization => Err(ScimError::not_found("organization not found").into()),
     }
 }
 
@@ -283,9 +281,7 @@ fn adopt_sso_user(
     let org = &caller.auth.organization_id;
     let Some(user) = users_by_email(conn, org, email_lower)?
         .into_iter()
-        .find(|u| {
-            u.state.is_live() && u.provisioned_by.sso_owned()
-        })
+        .find(|u| u.state.is_live() && u.provisioned_by.sso_owned())
     else {
         return Ok(None);
     };
@@ -308,7 +304,7 @@ fn adopt_sso_user(
     store::replace_user_emails(conn, &user.id, &email_rows(resource, &user.id, org))?;
     // The directory is its authority from now on (the inactivity policy, for one, only
     // touches users of JIT-only origin).
-    transitions::adopt_for_scim(conn, &user.id)?;
+    transitions::adopt_for_scim(conn, &user.user_id())?;
     transitions::record_updated(
         conn,
         ctx,
@@ -337,7 +333,11 @@ pub async fn create(app: &AppState, caller: Caller, body: Value) -> Result<Rende
             let org = caller.auth.organization_id.clone();
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
-            let state = if want_active { UserState::Active } else { UserState::Suspended };
+            let state = if want_active {
+                UserState::Active
+            } else {
+                UserState::Suspended
+            };
             let p = profile(&incoming.resource, state)?;
             if let Some(email) = p.email_lower.clone() {
                 // Serializes with SAML first logins of the same person (jit::login).
@@ -463,7 +463,7 @@ fn save(
     store::update_user(conn, &existing.id, &p, version, ctx.now.naive_utc())
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
     if state != existing.state {
-        transitions::stamp_state_change(conn, &ctx, &existing.id, None)?;
+        transitions::stamp_state_change(conn, &ctx, &existing.user_id(), None)?;
     }
     store::replace_user_emails(
         conn,
@@ -474,7 +474,7 @@ fn save(
     let adopted = existing.provisioned_by != Provenance::Scim;
     if adopted {
         // A directory writing a user SSO created adopts it (as a create would).
-        transitions::adopt_for_scim(conn, &existing.id)?;
+        transitions::adopt_for_scim(conn, &existing.user_id())?;
     }
     let subject = Subject::from_profile(&existing.id, org, &p, Provenance::Scim);
     if !attrs_same {
@@ -554,7 +554,13 @@ pub async fn delete(
             check_if_match(if_match.as_deref(), existing.version)?;
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
-            if !transitions::transition(conn, &ctx, &Subject::from(&existing), UserState::Deprovisioned, None)? {
+            if !transitions::transition(
+                conn,
+                &ctx,
+                &Subject::from(&existing),
+                UserState::Deprovisioned,
+                None,
+            )? {
                 // Deprovisioned concurrently: gone for SCIM all the same.
                 return Err(not_found(&id).into());
             }
