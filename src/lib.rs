@@ -1,7 +1,8 @@
 //! provisiond: a combined SAML JIT and SCIM 2.0 identity provisioning server.
 //!
-//! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
-//! speak diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
+//! Data flows HTTP handler → domain room → store, never backwards. `domain` holds the
+//! shared vocabulary (states, provenance, event types, ids). Only `db` and `store` speak
+//! diesel; only the HTTP rooms (`server`, `observe`, `extract`, `health`, `admin`,
 //! `scim::http`, `lifecycle::http`, `sso_http`, `rate_limit`, `error`) speak actix.
 
 pub mod admin;
