@@ -554,15 +554,22 @@ pub async fn delete(
             check_if_match(if_match.as_deref(), existing.version)?;
             let actor = caller.auth.actor();
             let ctx = ChangeContext::new(&app2, &actor, caller.request_id.as_deref());
-            if !transitions::transition(
+            // Deprovisioning is a compare-and-set on the state: when an app action or the
+            // inactivity policy changed it since the read, read the user again and retry;
+            // a user deprovisioned meanwhile is gone for SCIM (404).
+            let mut current = existing;
+            let mut attempts = 0;
+            while !transitions::transition(
                 conn,
                 &ctx,
-                &Subject::from(&existing),
+                &Subject::from(&current),
                 UserState::Deprovisioned,
                 None,
             )? {
-                // Deprovisioned concurrently: gone for SCIM all the same.
-                return Err(not_found(&id).into());
+                attempts += 1;
+                current = store::find_live_user(conn, &org, &id)?
+                    .filter(|_| attempts < 3)
+                    .ok_or_else(|| not_found(&id))?;
             }
             Ok(())
         })
