@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::admin::auth::AppAuth;
 use crate::app::AppState;
+use crate::domain::SsoFailureReason;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::observe::RequestId;
@@ -149,7 +150,7 @@ async fn acs_post(
         return render(
             StatusCode::BAD_REQUEST,
             "The identity provider sent no SAML response.",
-            advice("malformed"),
+            advice(SsoFailureReason::Malformed.as_str()),
             rid.as_deref(),
         );
     };
@@ -176,7 +177,7 @@ async fn acs_post(
             None => {
                 let status = if f.internal {
                     StatusCode::INTERNAL_SERVER_ERROR
-                } else if f.reason == "not_found" {
+                } else if f.reason == SsoFailureReason::NotFound {
                     StatusCode::NOT_FOUND
                 } else {
                     StatusCode::FORBIDDEN
@@ -185,7 +186,7 @@ async fn acs_post(
                 render(
                     status,
                     &f.message,
-                    advice(public_reason(f.reason)),
+                    advice(public_reason(f.reason.as_str())),
                     rid.as_deref(),
                 )
             }

@@ -107,18 +107,23 @@ pub enum Refusal {
 
 impl Refusal {
     /// The machine reason (`sso.failed` events, logs, the app's `error` parameter).
-    pub fn kind(&self) -> &'static str {
+    pub fn reason(&self) -> SsoFailureReason {
         match self {
-            Refusal::UnknownOrganization => SsoFailureReason::UnknownOrganization.as_str(),
-            Refusal::JitDisabled => SsoFailureReason::JitDisabled.as_str(),
-            Refusal::DomainNotVerified(_) => SsoFailureReason::DomainNotVerified.as_str(),
-            Refusal::SeatLimit(_) => SsoFailureReason::SeatLimit.as_str(),
-            Refusal::UserSuspended => SsoFailureReason::UserSuspended.as_str(),
-            Refusal::UserDeprovisioned => SsoFailureReason::UserDeprovisioned.as_str(),
-            Refusal::IdentityConflict(_) => SsoFailureReason::IdentityConflict.as_str(),
-            Refusal::InvitationExpired => SsoFailureReason::InvitationExpired.as_str(),
-            Refusal::InvitationRevoked => SsoFailureReason::InvitationRevoked.as_str(),
+            Refusal::UnknownOrganization => SsoFailureReason::UnknownOrganization,
+            Refusal::JitDisabled => SsoFailureReason::JitDisabled,
+            Refusal::DomainNotVerified(_) => SsoFailureReason::DomainNotVerified,
+            Refusal::SeatLimit(_) => SsoFailureReason::SeatLimit,
+            Refusal::UserSuspended => SsoFailureReason::UserSuspended,
+            Refusal::UserDeprovisioned => SsoFailureReason::UserDeprovisioned,
+            Refusal::IdentityConflict(_) => SsoFailureReason::IdentityConflict,
+            Refusal::InvitationExpired => SsoFailureReason::InvitationExpired,
+            Refusal::InvitationRevoked => SsoFailureReason::InvitationRevoked,
         }
+    }
+
+    /// [`Refusal::reason`] as its stable label.
+    pub fn kind(&self) -> &'static str {
+        self.reason().as_str()
     }
 }
 

@@ -72,20 +72,25 @@ impl SsoError {
         }
     }
 
-    /// A stable label for logs, metrics and `sso.failed` events (`error.kind`).
-    pub fn kind(&self) -> &'static str {
+    /// The failure reason of logs, metrics and `sso.failed` events.
+    pub fn reason(&self) -> SsoFailureReason {
         match self {
-            SsoError::NotFound(_) => SsoFailureReason::NotFound.as_str(),
-            SsoError::Invalid { .. } => SsoFailureReason::Invalid.as_str(),
-            SsoError::Conflict { .. } => SsoFailureReason::Conflict.as_str(),
+            SsoError::NotFound(_) => SsoFailureReason::NotFound,
+            SsoError::Invalid { .. } => SsoFailureReason::Invalid,
+            SsoError::Conflict { .. } => SsoFailureReason::Conflict,
             SsoError::Response(e) => response_kind(e),
-            SsoError::UnknownRequest => SsoFailureReason::UnknownRequest.as_str(),
-            SsoError::IdpInitiatedNotAllowed => SsoFailureReason::IdpInitiatedNotAllowed.as_str(),
-            SsoError::Replayed => SsoFailureReason::Replayed.as_str(),
-            SsoError::NoRedirectBinding => SsoFailureReason::NoRedirectBinding.as_str(),
-            SsoError::Key(_) => SsoFailureReason::SpKey.as_str(),
-            SsoError::Store(_) | SsoError::Db(_) => SsoFailureReason::Storage.as_str(),
+            SsoError::UnknownRequest => SsoFailureReason::UnknownRequest,
+            SsoError::IdpInitiatedNotAllowed => SsoFailureReason::IdpInitiatedNotAllowed,
+            SsoError::Replayed => SsoFailureReason::Replayed,
+            SsoError::NoRedirectBinding => SsoFailureReason::NoRedirectBinding,
+            SsoError::Key(_) => SsoFailureReason::SpKey,
+            SsoError::Store(_) | SsoError::Db(_) => SsoFailureReason::Storage,
         }
+    }
+
+    /// [`SsoError::reason`] as its stable label (`error.kind`).
+    pub fn kind(&self) -> &'static str {
+        self.reason().as_str()
     }
 
     /// True for refusals of a login attempt (as opposed to setup or storage errors).
@@ -100,39 +105,39 @@ impl SsoError {
     }
 }
 
-fn response_kind(e: &ResponseError) -> &'static str {
+fn response_kind(e: &ResponseError) -> SsoFailureReason {
     use ResponseError as R;
     match e {
-        R::Encoding => SsoFailureReason::Encoding.as_str(),
-        R::Xml(_) => SsoFailureReason::Xml.as_str(),
-        R::NotAResponse => SsoFailureReason::NotAResponse.as_str(),
-        R::ResponseSignature(_) => SsoFailureReason::ResponseSignature.as_str(),
-        R::AssertionSignature(_) => SsoFailureReason::AssertionSignature.as_str(),
-        R::Unsigned => SsoFailureReason::Unsigned.as_str(),
-        R::AssertionNotSigned => SsoFailureReason::AssertionNotSigned.as_str(),
-        R::Decrypt(_) => SsoFailureReason::Decrypt.as_str(),
-        R::StatusNotSuccess { .. } => SsoFailureReason::StatusNotSuccess.as_str(),
-        R::MissingDestination => SsoFailureReason::MissingDestination.as_str(),
-        R::WrongDestination => SsoFailureReason::WrongDestination.as_str(),
-        R::WrongIssuer => SsoFailureReason::WrongIssuer.as_str(),
-        R::InResponseToMismatch => SsoFailureReason::InResponseToMismatch.as_str(),
-        R::UnexpectedInResponseTo => SsoFailureReason::UnexpectedInResponseTo.as_str(),
-        R::MissingInResponseTo => SsoFailureReason::MissingInResponseTo.as_str(),
-        R::NoAssertion => SsoFailureReason::NoAssertion.as_str(),
-        R::MultipleAssertions => SsoFailureReason::MultipleAssertions.as_str(),
-        R::Malformed(_) => SsoFailureReason::Malformed.as_str(),
-        R::InvalidTime(_) => SsoFailureReason::InvalidTime.as_str(),
-        R::MissingNameId => SsoFailureReason::MissingNameId.as_str(),
-        R::NoBearerConfirmation => SsoFailureReason::NoBearerConfirmation.as_str(),
-        R::WrongRecipient => SsoFailureReason::WrongRecipient.as_str(),
-        R::ConfirmationExpired => SsoFailureReason::ConfirmationExpired.as_str(),
-        R::ConfirmationNotYetValid => SsoFailureReason::ConfirmationNotYetValid.as_str(),
-        R::NotYetValid => SsoFailureReason::NotYetValid.as_str(),
-        R::Expired => SsoFailureReason::Expired.as_str(),
-        R::MissingAudience => SsoFailureReason::MissingAudience.as_str(),
-        R::WrongAudience => SsoFailureReason::WrongAudience.as_str(),
-        R::MissingAuthnStatement => SsoFailureReason::MissingAuthnStatement.as_str(),
-        R::SessionExpired => SsoFailureReason::SessionExpired.as_str(),
+        R::Encoding => SsoFailureReason::Encoding,
+        R::Xml(_) => SsoFailureReason::Xml,
+        R::NotAResponse => SsoFailureReason::NotAResponse,
+        R::ResponseSignature(_) => SsoFailureReason::ResponseSignature,
+        R::AssertionSignature(_) => SsoFailureReason::AssertionSignature,
+        R::Unsigned => SsoFailureReason::Unsigned,
+        R::AssertionNotSigned => SsoFailureReason::AssertionNotSigned,
+        R::Decrypt(_) => SsoFailureReason::Decrypt,
+        R::StatusNotSuccess { .. } => SsoFailureReason::StatusNotSuccess,
+        R::MissingDestination => SsoFailureReason::MissingDestination,
+        R::WrongDestination => SsoFailureReason::WrongDestination,
+        R::WrongIssuer => SsoFailureReason::WrongIssuer,
+        R::InResponseToMismatch => SsoFailureReason::InResponseToMismatch,
+        R::UnexpectedInResponseTo => SsoFailureReason::UnexpectedInResponseTo,
+        R::MissingInResponseTo => SsoFailureReason::MissingInResponseTo,
+        R::NoAssertion => SsoFailureReason::NoAssertion,
+        R::MultipleAssertions => SsoFailureReason::MultipleAssertions,
+        R::Malformed(_) => SsoFailureReason::Malformed,
+        R::InvalidTime(_) => SsoFailureReason::InvalidTime,
+        R::MissingNameId => SsoFailureReason::MissingNameId,
+        R::NoBearerConfirmation => SsoFailureReason::NoBearerConfirmation,
+        R::WrongRecipient => SsoFailureReason::WrongRecipient,
+        R::ConfirmationExpired => SsoFailureReason::ConfirmationExpired,
+        R::ConfirmationNotYetValid => SsoFailureReason::ConfirmationNotYetValid,
+        R::NotYetValid => SsoFailureReason::NotYetValid,
+        R::Expired => SsoFailureReason::Expired,
+        R::MissingAudience => SsoFailureReason::MissingAudience,
+        R::WrongAudience => SsoFailureReason::WrongAudience,
+        R::MissingAuthnStatement => SsoFailureReason::MissingAuthnStatement,
+        R::SessionExpired => SsoFailureReason::SessionExpired,
     }
 }
 
