@@ -108,7 +108,7 @@ impl FromRequest for AppAuth {
             let (key_id, request_id) = auth.await?;
             Ok(AppAuth {
                 actor: Actor {
-                    kind: "app_key",
+                    kind: crate::domain::ActorKind::AppKey,
                     id: key_id,
                 },
                 request_id,

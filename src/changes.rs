@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::app::{AppState, IdSource};
 use crate::db::DbConn;
+use crate::domain::{ActorKind, EventType};
 use crate::store::audit::{insert_audit_entries, insert_audit_entry, NewAuditEntry};
 use crate::store::events::{append_event, append_events, next_user_seq, NewEvent};
 use crate::store::StoreResult;
@@ -15,14 +16,14 @@ use crate::store::StoreResult;
 /// system itself. Rendered as `kind:id` in events and audit entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub kind: &'static str,
+    pub kind: ActorKind,
     pub id: String,
 }
 
 impl Actor {
     pub fn admin_key(id: impl Into<String>) -> Self {
         Actor {
-            kind: "admin_key",
+            kind: ActorKind::AdminKey,
             id: id.into(),
         }
     }
@@ -30,14 +31,14 @@ impl Actor {
     /// A SAML connection acting on a login's behalf (JIT changes, `sso.failed`).
     pub fn saml_connection(id: impl Into<String>) -> Self {
         Actor {
-            kind: "saml_connection",
+            kind: ActorKind::SamlConnection,
             id: id.into(),
         }
     }
 
     pub fn system() -> Self {
         Actor {
-            kind: "system",
+            kind: ActorKind::System,
             id: "provisiond".into(),
         }
     }
@@ -69,7 +70,7 @@ impl<'a> ChangeContext<'a> {
 
 /// One recorded change.
 pub struct Change<'a> {
-    pub event_type: &'a str,
+    pub event_type: EventType,
     pub organization_id: Option<&'a str>,
     pub subject_type: &'a str,
     pub subject_id: &'a str,
@@ -100,7 +101,7 @@ pub fn record_change(
         &NewEvent {
             id: &event_id,
             organization_id: change.organization_id,
-            event_type: change.event_type,
+            event_type: change.event_type.as_str(),
             subject_type: change.subject_type,
             subject_id: change.subject_id,
             actor: &actor,
@@ -115,7 +116,7 @@ pub fn record_change(
         &NewAuditEntry {
             id: &audit_id,
             actor: &actor,
-            action: change.event_type,
+            action: change.event_type.as_str(),
             target_type: change.subject_type,
             target_id: change.subject_id,
             organization_id: change.organization_id,
@@ -153,7 +154,7 @@ pub fn record_changes(
         .map(|(c, (event_id, _, data))| NewEvent {
             id: event_id,
             organization_id: c.organization_id,
-            event_type: c.event_type,
+            event_type: c.event_type.as_str(),
             subject_type: c.subject_type,
             subject_id: c.subject_id,
             actor: &actor,
@@ -169,7 +170,7 @@ pub fn record_changes(
         .map(|(c, (_, audit_id, data))| NewAuditEntry {
             id: audit_id,
             actor: &actor,
-            action: c.event_type,
+            action: c.event_type.as_str(),
             target_type: c.subject_type,
             target_id: c.subject_id,
             organization_id: c.organization_id,

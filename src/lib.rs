@@ -1,7 +1,8 @@
 //! provisiond: a combined SAML JIT and SCIM 2.0 identity provisioning server.
 //!
-//! Data flows HTTP handler → domain room → store, never backwards. Only `db` and `store`
-//! speak diesel; only the HTTP rooms (`server`, `http`, `observe`, `extract`, `health`, `admin`,
+//! Data flows HTTP handler → domain room → store, never backwards. `domain` holds the
+//! shared vocabulary (states, provenance, event types, ids). Only `db` and `store` speak
+//! diesel; only the HTTP rooms (`server`, `http`, `observe`, `extract`, `health`, `admin`,
 //! `scim::http`, `lifecycle::http`, `sso_http`, `rate_limit`, `error`) speak actix.
 
 pub mod admin;
@@ -13,6 +14,7 @@ pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod dns;
+pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod health;

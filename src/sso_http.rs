@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::AppAuth;
+use crate::domain::SsoFailureReason;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::observe::RequestId;
@@ -138,7 +139,7 @@ pub(crate) async fn acs_post(
         return render(
             StatusCode::BAD_REQUEST,
             "The identity provider sent no SAML response.",
-            advice("malformed"),
+            advice(SsoFailureReason::Malformed.as_str()),
             rid.as_deref(),
         );
     };
@@ -165,7 +166,7 @@ pub(crate) async fn acs_post(
             None => {
                 let status = if f.internal {
                     StatusCode::INTERNAL_SERVER_ERROR
-                } else if f.reason == "not_found" {
+                } else if f.reason == SsoFailureReason::NotFound {
                     StatusCode::NOT_FOUND
                 } else {
                     StatusCode::FORBIDDEN
@@ -174,7 +175,7 @@ pub(crate) async fn acs_post(
                 render(
                     status,
                     &f.message,
-                    advice(public_reason(f.reason)),
+                    advice(public_reason(f.reason.as_str())),
                     rid.as_deref(),
                 )
             }

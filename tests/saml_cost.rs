@@ -296,7 +296,7 @@ fn one_data_encryption_family_per_key() {
         cfg.data_encryption = family;
         let (r, w) = measure(|| validate_response(xml, &cfg, at, Some("_req_9f6c1b2a")));
         if ok {
-            assert_eq!(r.map(|a| a.name_id).as_deref(), Ok("alice@example.com"));
+            assert_eq!(r.as_ref().map(|a| a.name_id()), Ok("alice@example.com"));
         } else {
             assert_eq!(r.map(|_| ()), refused, "{family:?}");
             assert_eq!(w.rsa_decryptions, 0);

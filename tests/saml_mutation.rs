@@ -64,13 +64,13 @@ fn mutate(xml: &str, rng: &mut Rng) -> Option<String> {
 }
 
 fn same_identity(a: &ValidatedAssertion, b: &ValidatedAssertion) -> bool {
-    a.assertion_id == b.assertion_id
-        && a.issuer == b.issuer
-        && a.name_id == b.name_id
-        && a.name_id_format == b.name_id_format
-        && a.attributes == b.attributes
-        && a.in_response_to == b.in_response_to
-        && a.session_index == b.session_index
+    a.assertion_id() == b.assertion_id()
+        && a.issuer() == b.issuer()
+        && a.name_id() == b.name_id()
+        && a.name_id_format() == b.name_id_format()
+        && a.attributes() == b.attributes()
+        && a.in_response_to() == b.in_response_to()
+        && a.session_index() == b.session_index()
 }
 
 #[test]

@@ -50,9 +50,9 @@ fn all_signed_fixtures_validate() {
                 let xml = fixture(&format!("responses/{style}-{alg}-{signed}.xml"));
                 let v = validate_response(&xml, &cfg(idp), at(12, 1), Some(REQ))
                     .unwrap_or_else(|e| panic!("{style}-{alg}-{signed}: {e}"));
-                assert_eq!(v.issuer, idp);
-                assert_eq!(v.in_response_to.as_deref(), Some(REQ));
-                assert_eq!(v.cert_index, usize::from(alg == "ec"));
+                assert_eq!(v.issuer(), idp);
+                assert_eq!(v.in_response_to(), Some(REQ));
+                assert_eq!(v.cert_index(), usize::from(alg == "ec"));
             }
         }
     }
@@ -61,22 +61,19 @@ fn all_signed_fixtures_validate() {
 #[test]
 fn okta_data_is_extracted() {
     let v = validate_response(&okta("rsa-assertion"), &cfg(OKTA), at(12, 1), Some(REQ)).unwrap();
-    assert_eq!(v.assertion_id, "id73018472903128911284613970");
-    assert_eq!(v.name_id, "alice@example.com");
+    assert_eq!(v.assertion_id(), "id73018472903128911284613970");
+    assert_eq!(v.name_id(), "alice@example.com");
     assert_eq!(
-        v.name_id_format.as_deref(),
+        v.name_id_format(),
         Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
     );
-    assert_eq!(
-        v.session_index.as_deref(),
-        Some("id1767268798000.1234567890")
-    );
-    assert_eq!(v.session_not_on_or_after, Some(at(20, 0)));
+    assert_eq!(v.session_index(), Some("id1767268798000.1234567890"));
+    assert_eq!(v.session_not_on_or_after(), Some(at(20, 0)));
     // Replay-cache expiry: the earliest NotOnOrAfter plus the clock skew.
-    assert_eq!(v.not_on_or_after, at(12, 8));
-    assert_eq!(v.attributes["lastName"], vec!["O'Hara & Sons"]);
-    assert_eq!(v.attributes["groups"].len(), 7);
-    assert_eq!(v.attributes["email"], vec!["alice@example.com"]);
+    assert_eq!(v.not_on_or_after(), at(12, 8));
+    assert_eq!(v.attributes()["lastName"], vec!["O'Hara & Sons"]);
+    assert_eq!(v.attributes()["groups"].len(), 7);
+    assert_eq!(v.attributes()["email"], vec!["alice@example.com"]);
     let shown = format!("{v:?}");
     assert!(
         !shown.contains("alice"),
@@ -93,16 +90,16 @@ fn entra_data_is_extracted() {
         Some(REQ),
     )
     .unwrap();
-    assert_eq!(v.name_id, "Xk2v9QmR7sLpT4wZ8yN1aB6cD3eF5gH0jK_ASDF-qwe");
+    assert_eq!(v.name_id(), "Xk2v9QmR7sLpT4wZ8yN1aB6cD3eF5gH0jK_ASDF-qwe");
     assert_eq!(
-        v.attributes["http://schemas.microsoft.com/identity/claims/displayname"],
+        v.attributes()["http://schemas.microsoft.com/identity/claims/displayname"],
         vec!["Bob Müller"]
     );
     assert_eq!(
-        v.attributes["http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"].len(),
+        v.attributes()["http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"].len(),
         24
     );
-    assert_eq!(v.session_not_on_or_after, None);
+    assert_eq!(v.session_not_on_or_after(), None);
 }
 
 #[test]
@@ -124,7 +121,7 @@ fn encrypted_assertions_validate() {
         let xml = fixture(&format!("encrypted/{v}.xml"));
         let a = validate_response(&xml, &c, at(12, 1), Some(REQ))
             .unwrap_or_else(|e| panic!("{v}: {e}"));
-        assert_eq!(a.name_id, "alice@example.com");
+        assert_eq!(a.name_id(), "alice@example.com");
     }
     c.data_encryption = DataEncryption::AesCbc;
     let xml = fixture("encrypted/rsa15-aes128-cbc.xml");
@@ -253,7 +250,7 @@ fn in_response_to_checks() {
     );
     let idp_init = okta("rsa-idp-initiated");
     let v = validate_response(&idp_init, &c, t, None).unwrap();
-    assert_eq!(v.in_response_to, None);
+    assert_eq!(v.in_response_to(), None);
     assert_eq!(
         validate_response(&idp_init, &c, t, Some(REQ)),
         Err(ResponseError::MissingInResponseTo)
@@ -317,7 +314,7 @@ fn time_checks_with_skew() {
     assert_eq!(
         validate_response(&short, &c, at(12, 1), Some(REQ))
             .unwrap()
-            .not_on_or_after,
+            .not_on_or_after(),
         at(12, 5)
     );
     // IdP session ended at 12:01.
@@ -339,7 +336,7 @@ fn time_checks_with_skew() {
 fn comment_in_name_id_yields_the_full_value() {
     let xml = okta("rsa-assertion").replace(">alice@example.com<", ">alice@example<!---->.com<");
     let v = validate_response(&xml, &cfg(OKTA), at(12, 1), Some(REQ)).unwrap();
-    assert_eq!(v.name_id, "alice@example.com");
+    assert_eq!(v.name_id(), "alice@example.com");
 }
 
 #[test]
@@ -372,8 +369,8 @@ fn encrypted_unsigned_assertion_under_signed_response() {
         vec![PKey::private_key_from_pem(fixture("keys/sp-rsa.key").as_bytes()).unwrap()];
     let xml = fixture("encrypted/signed-response-unsigned-assertion.xml");
     let v = validate_response(&xml, &c, at(12, 1), Some(REQ)).unwrap();
-    assert_eq!(v.name_id, "alice@example.com");
-    assert_eq!(v.attributes["groups"].len(), 7);
+    assert_eq!(v.name_id(), "alice@example.com");
+    assert_eq!(v.attributes()["groups"].len(), 7);
     let mut strict = c.clone();
     strict.require_signed_assertion = true;
     assert_eq!(

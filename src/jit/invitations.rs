@@ -13,12 +13,15 @@ use super::profile::email_row;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{Provenance, UserState};
+use crate::lifecycle::transitions::{self, Subject};
 use crate::scim::schema::USER_SCHEMA;
 use crate::store::identities::users_by_email;
 use crate::store::invitations::{self as store, Invitation, NewInvitation};
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::roles::{find_role, Role};
-use crate::store::users::{self as users_store, StateChange, UserProfile};
+use crate::store::users::{self as users_store, UserProfile};
 use crate::store::StoreError;
 use crate::tenancy::TenancyError;
 
@@ -143,7 +146,7 @@ pub async fn create_invitation(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "invitation.created",
+                    event_type: EventType::InvitationCreated,
                     organization_id: Some(&org.id),
                     subject_type: "user",
                     subject_id: &user_id,
@@ -170,7 +173,7 @@ fn expired_invitee(
 ) -> Result<Option<String>, TenancyError> {
     let live: Vec<_> = users_by_email(conn, org, email_lower)?
         .into_iter()
-        .filter(|u| u.state != "deprovisioned")
+        .filter(|u| u.state.is_live())
         .collect();
     let conflict = |message: &str| TenancyError::Conflict {
         field: Some("email"),
@@ -178,7 +181,7 @@ fn expired_invitee(
     };
     match live.as_slice() {
         [] => Ok(None),
-        [u] if u.state == "invited" => match store::invitation_of_user(conn, &u.id)? {
+        [u] if u.state == UserState::Invited => match store::invitation_of_user(conn, &u.id)? {
             Some(inv) if inv.status(now) == "expired" => Ok(Some(u.id.clone())),
             _ => Err(conflict("a pending invitation for this email exists")),
         },
@@ -218,33 +221,18 @@ fn insert_invitee(
         family_name: input.family_name.clone(),
         display_name: None,
         active: false,
-        state: "invited".into(),
+        state: UserState::Invited,
         attributes: resource.to_string(),
     };
-    users_store::insert_user(conn, &profile.as_new(&user_id, &org.id, "invite", now)).map_err(
-        |e| match e {
-            StoreError::UniqueViolation(_) => TenancyError::Conflict {
-                field: Some("email"),
-                message: "a user with this user name already exists in the organization".into(),
-            },
-            other => other.into(),
+    let new = profile.as_new(&user_id, &org.id, Provenance::Invite, now);
+    transitions::create(conn, ctx, &new, None, None).map_err(|e| match e {
+        StoreError::UniqueViolation(_) => TenancyError::Conflict {
+            field: Some("email"),
+            message: "a user with this user name already exists in the organization".into(),
         },
-    )?;
+        other => other.into(),
+    })?;
     users_store::replace_user_emails(conn, &user_id, &[email_row(&user_id, &org.id, email_lower)])?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: "user.created",
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &user_id,
-            data: json!({
-                "user": { "id": user_id, "email": email, "state": "invited", "provisioned_by": "invite" },
-                "source": "invite",
-            }),
-        },
-    )?;
     Ok(user_id)
 }
 
@@ -278,12 +266,16 @@ pub async fn revoke_invitation(
         .write(move |conn| {
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             let org = organization(conn, &org)?;
-            let inv = store::find_invitation(conn, &org.id, &id)?.ok_or(TenancyError::NotFound("invitation"))?;
+            let inv = store::find_invitation(conn, &org.id, &id)?
+                .ok_or(TenancyError::NotFound("invitation"))?;
             let now = ctx.now.naive_utc();
             if !store::revoke_invitation(conn, &inv.id, now)? {
                 return Err(TenancyError::Conflict {
                     field: None,
-                    message: format!("the invitation is {} and cannot be revoked", inv.status(now)),
+                    message: format!(
+                        "the invitation is {} and cannot be revoked",
+                        inv.status(now)
+                    ),
                 });
             }
             let data = json!({ "user": { "id": inv.user_id }, "invitation": { "id": inv.id } });
@@ -291,32 +283,21 @@ pub async fn revoke_invitation(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "invitation.revoked",
+                    event_type: EventType::InvitationRevoked,
                     organization_id: Some(&org.id),
                     subject_type: "user",
                     subject_id: &inv.user_id,
                     data: data.clone(),
                 },
             )?;
-            let by = actor.label();
-            let gone = StateChange {
-                to: "deprovisioned",
-                at: now,
-                by: &by,
-                reason: Some("invitation_revoked"),
-            };
             if let Some(user) = users_store::find_live_user(conn, &org.id, &inv.user_id)? {
-                if users_store::transition_user_state(conn, &user.id, "invited", &gone)? {
-                    record_change(
+                if user.state == UserState::Invited {
+                    transitions::transition(
                         conn,
                         &ctx,
-                        &Change {
-                            event_type: "user.deprovisioned",
-                            organization_id: Some(&org.id),
-                            subject_type: "user",
-                            subject_id: &user.id,
-                            data: json!({ "user": { "id": user.id, "state": "deprovisioned" }, "reason": "invitation_revoked" }),
-                        },
+                        &Subject::from(&user),
+                        UserState::Deprovisioned,
+                        Some("invitation_revoked"),
                     )?;
                 }
             }

@@ -38,24 +38,40 @@ use super::profile;
 use super::roles::{apply_roles, assign_role, wanted_roles};
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{
+    ConnectionId, IdentitySourceKind, LinkedBy, OrgId, Provenance, SsoFailureReason, UserState,
+};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
+use crate::saml::response::ValidatedAssertion;
 use crate::store::identities::{self, IdentityRow};
 use crate::store::invitations;
 use crate::store::orgs::{find_organization, Organization};
 use crate::store::role_assignments::SOURCE_MANUAL;
 use crate::store::roles::find_role;
-use crate::store::users::{self as users_store, NewIdentity, Seat, StateChange, UserRow};
+use crate::store::users::{self as users_store, NewIdentity, UserRow};
 use crate::store::{domains, StoreError};
 
 const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 
 /// What the ACS knows about the login, after verification and mapping.
 pub struct LoginRequest<'a> {
-    pub organization_id: &'a str,
-    pub connection_id: &'a str,
+    pub organization_id: &'a OrgId,
+    pub connection_id: &'a ConnectionId,
     pub group_role_mapping: &'a BTreeMap<String, String>,
-    pub name_id: &'a str,
-    pub name_id_format: Option<&'a str>,
+    /// The verified assertion: the NameID is read from it, never from the document.
+    pub assertion: &'a ValidatedAssertion,
     pub profile: &'a MappedProfile,
+}
+
+impl LoginRequest<'_> {
+    fn name_id(&self) -> &str {
+        self.assertion.name_id()
+    }
+
+    fn name_id_format(&self) -> Option<&str> {
+        self.assertion.name_id_format()
+    }
 }
 
 /// A login JIT admitted.
@@ -65,7 +81,7 @@ pub struct LoginOutcome {
     pub organization: Organization,
     pub is_new_user: bool,
     /// How the record was found: `identity`, `scim`, `email`, `invitation` or `created`.
-    pub linked_by: &'static str,
+    pub linked_by: LinkedBy,
 }
 
 /// A login the organization's policy refuses. Nothing is written but the `sso.failed`
@@ -94,18 +110,23 @@ pub enum Refusal {
 
 impl Refusal {
     /// The machine reason (`sso.failed` events, logs, the app's `error` parameter).
-    pub fn kind(&self) -> &'static str {
+    pub fn reason(&self) -> SsoFailureReason {
         match self {
-            Refusal::UnknownOrganization => "unknown_organization",
-            Refusal::JitDisabled => "jit_disabled",
-            Refusal::DomainNotVerified(_) => "domain_not_verified",
-            Refusal::SeatLimit(_) => "seat_limit",
-            Refusal::UserSuspended => "user_suspended",
-            Refusal::UserDeprovisioned => "user_deprovisioned",
-            Refusal::IdentityConflict(_) => "identity_conflict",
-            Refusal::InvitationExpired => "invitation_expired",
-            Refusal::InvitationRevoked => "invitation_revoked",
+            Refusal::UnknownOrganization => SsoFailureReason::UnknownOrganization,
+            Refusal::JitDisabled => SsoFailureReason::JitDisabled,
+            Refusal::DomainNotVerified(_) => SsoFailureReason::DomainNotVerified,
+            Refusal::SeatLimit(_) => SsoFailureReason::SeatLimit,
+            Refusal::UserSuspended => SsoFailureReason::UserSuspended,
+            Refusal::UserDeprovisioned => SsoFailureReason::UserDeprovisioned,
+            Refusal::IdentityConflict(_) => SsoFailureReason::IdentityConflict,
+            Refusal::InvitationExpired => SsoFailureReason::InvitationExpired,
+            Refusal::InvitationRevoked => SsoFailureReason::InvitationRevoked,
         }
+    }
+
+    /// [`Refusal::reason`] as its stable label.
+    pub fn kind(&self) -> &'static str {
+        self.reason().as_str()
     }
 }
 
@@ -153,14 +174,15 @@ pub fn login(
     ctx: &ChangeContext<'_>,
     req: &LoginRequest<'_>,
 ) -> Result<LoginOutcome, JitError> {
-    let org = find_organization(conn, req.organization_id)?.ok_or(Refusal::UnknownOrganization)?;
+    let org = find_organization(conn, req.organization_id.as_str())?
+        .ok_or(Refusal::UnknownOrganization)?;
     identities::lock_person(conn, &org.id, &req.profile.email_lower)?;
     let domain_verified = domains::verified_domain_owner(conn, req.profile.email_domain())?
         .as_deref()
         == Some(org.id.as_str());
-    let keyed = name_id_is_key(req.name_id_format);
+    let keyed = name_id_is_key(req.name_id_format());
     let identity = if keyed {
-        identities::find_identity(conn, req.connection_id, req.name_id)?
+        identities::find_identity(conn, req.connection_id.as_str(), req.name_id())?
             .filter(|i| i.organization_id == org.id)
     } else {
         None
@@ -175,10 +197,10 @@ pub fn login(
         return create(conn, ctx, org, req, domain_verified, keyed);
     };
 
-    match user.state.as_str() {
-        "suspended" => return Err(Refusal::UserSuspended.into()),
-        "deprovisioned" => return Err(Refusal::UserDeprovisioned.into()),
-        _ => {}
+    match user.state {
+        UserState::Suspended => return Err(Refusal::UserSuspended.into()),
+        UserState::Deprovisioned => return Err(Refusal::UserDeprovisioned.into()),
+        UserState::Invited | UserState::Active => {}
     }
     if let Some(i) = &identity {
         if i.user_id != user.id {
@@ -191,7 +213,7 @@ pub fn login(
     } else if keyed {
         attach_name_id(conn, ctx, &org, req, &user.id)?;
     }
-    if user.state == "invited" {
+    if user.state == UserState::Invited {
         return accept_invitation(conn, ctx, org, req, user, domain_verified);
     }
     returning(conn, ctx, org, req, user, linked_by, domain_verified)
@@ -204,28 +226,28 @@ fn find_user(
     req: &LoginRequest<'_>,
     identity: Option<&IdentityRow>,
     domain_verified: bool,
-) -> Result<Option<(UserRow, &'static str)>, JitError> {
+) -> Result<Option<(UserRow, LinkedBy)>, JitError> {
     let email_users: Vec<UserRow> =
         identities::users_by_email(conn, &org.id, &req.profile.email_lower)?;
     if let Some(i) = identity {
         let user = identities::find_user_any_state(conn, &org.id, &i.user_id)?
             .ok_or_else(|| StoreError::Corrupt(format!("identity {} has no user", i.id)))?;
-        if user.state != "deprovisioned" {
+        if user.state.is_live() {
             // The NameID says one person, the email another: never merge silently.
             if email_users
                 .iter()
-                .any(|u| u.id != user.id && u.state != "deprovisioned")
+                .any(|u| u.id != user.id && u.state.is_live())
             {
                 return Err(Refusal::IdentityConflict(
                     "this sign-in's NameID is linked to a different user than its email",
                 )
                 .into());
             }
-            return Ok(Some((user, "identity")));
+            return Ok(Some((user, LinkedBy::Identity)));
         }
     }
-    if name_id_is_key(req.name_id_format) || req.name_id_format == Some(NAMEID_EMAIL) {
-        let mut scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id)?;
+    if name_id_is_key(req.name_id_format()) || req.name_id_format() == Some(NAMEID_EMAIL) {
+        let mut scim = identities::live_users_by_scim_key(conn, &org.id, req.name_id())?;
         if scim.len() > 1 {
             return Err(Refusal::IdentityConflict(
                 "several users of the organization's directory match this NameID",
@@ -233,17 +255,17 @@ fn find_user(
             .into());
         }
         if let Some(user) = scim.pop() {
-            return Ok(Some((user, "scim")));
+            return Ok(Some((user, LinkedBy::Scim)));
         }
     }
     let live: Vec<&UserRow> = email_users
         .iter()
-        .filter(|u| u.state != "deprovisioned")
-        .filter(|u| domain_verified || u.provisioned_by == "invite")
+        .filter(|u| u.state.is_live())
+        .filter(|u| domain_verified || u.provisioned_by == Provenance::Invite)
         .collect();
     match live.as_slice() {
         [] => {}
-        [one] => return Ok(Some(((*one).clone(), "email"))),
+        [one] => return Ok(Some(((*one).clone(), LinkedBy::Email))),
         _ => {
             return Err(Refusal::IdentityConflict(
                 "several users of this organization have this email",
@@ -251,7 +273,7 @@ fn find_user(
             .into())
         }
     }
-    if email_users.iter().any(|u| u.state == "deprovisioned") && domain_verified {
+    if email_users.iter().any(|u| !u.state.is_live()) && domain_verified {
         // Deprovisioned people stay out: JIT never re-creates them.
         return Err(Refusal::UserDeprovisioned.into());
     }
@@ -266,8 +288,8 @@ fn refuse_second_name_id(
     req: &LoginRequest<'_>,
     user_id: &str,
 ) -> Result<bool, JitError> {
-    match users_store::find_source_identity(conn, req.connection_id, user_id)? {
-        Some((_, other)) if other != req.name_id => Err(Refusal::IdentityConflict(
+    match users_store::find_source_identity(conn, req.connection_id.as_str(), user_id)? {
+        Some((_, other)) if other != req.name_id() => Err(Refusal::IdentityConflict(
             "the user is already linked to a different account of this identity provider",
         )
         .into()),
@@ -295,9 +317,9 @@ fn attach_name_id(
             id: &id,
             user_id,
             organization_id: &org.id,
-            source_kind: "saml",
-            source_id: req.connection_id,
-            external_id: req.name_id,
+            source_kind: IdentitySourceKind::Saml,
+            source_id: req.connection_id.as_str(),
+            external_id: req.name_id(),
             created_at: ctx.now.naive_utc(),
         },
     )?;
@@ -305,13 +327,13 @@ fn attach_name_id(
         conn,
         ctx,
         &Change {
-            event_type: "identity.linked",
+            event_type: EventType::IdentityLinked,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: user_id,
             data: json!({
                 "user": { "id": user_id },
-                "identity": { "source_kind": "saml", "source_id": req.connection_id, "external_id": req.name_id },
+                "identity": { "source_kind": IdentitySourceKind::Saml, "source_id": req.connection_id, "external_id": req.name_id() },
             }),
         },
     )?;
@@ -321,7 +343,7 @@ fn attach_name_id(
 /// Fails when one more active user would exceed `max_seats`. Takes the organization row
 /// lock first, so seat takers of SAML and SCIM serialize (design invariant 2).
 fn take_seat(conn: &mut DbConn, org: &Organization) -> Result<(), JitError> {
-    match users_store::check_seat(conn, &org.id)? {
+    match transitions::check_seat(conn, &org.org_id())? {
         Seat::Available => Ok(()),
         Seat::LimitReached(max) => Err(Refusal::SeatLimit(max).into()),
         Seat::UnknownOrganization => Err(Refusal::UnknownOrganization.into()),
@@ -343,29 +365,15 @@ fn create(
         return Err(Refusal::DomainNotVerified(req.profile.email_domain().to_owned()).into());
     }
     take_seat(conn, &org)?;
-    let p = profile::new_profile(req.profile, "active");
+    let p = profile::new_profile(req.profile, UserState::Active);
     let id = ctx.ids.id();
     let now = ctx.now.naive_utc();
-    users_store::insert_user(conn, &p.as_new(&id, &org.id, "jit", now))?;
+    let new = p.as_new(&id, &org.id, Provenance::Jit, now);
+    transitions::create(conn, ctx, &new, Some(req.connection_id), None)?;
     users_store::replace_user_emails(
         conn,
         &id,
         &[profile::email_row(&id, &org.id, &req.profile.email_lower)],
-    )?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: "user.created",
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &id,
-            data: json!({
-                "user": { "id": id, "email": p.email, "state": "active", "provisioned_by": "jit" },
-                "source": "jit",
-                "connection_id": req.connection_id,
-            }),
-        },
     )?;
     if keyed {
         attach_name_id(conn, ctx, &org, req, &id)?;
@@ -373,7 +381,15 @@ fn create(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &id, &wanted)?;
-    finish_login(conn, ctx, org, &id, true, "created")
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &id,
+        true,
+        LinkedBy::Created,
+        req.connection_id,
+    )
 }
 
 /// An invitee's first login: the invitation must still be pending; it takes a seat.
@@ -393,15 +409,8 @@ fn accept_invitation(
         _ => return Err(Refusal::InvitationExpired.into()),
     }
     take_seat(conn, &org)?;
-    let actor = ctx.actor.label();
-    let activation = StateChange {
-        to: "active",
-        at: now,
-        by: &actor,
-        reason: Some("invitation_accepted"),
-    };
     if !invitations::accept_invitation(conn, &inv.id, now)?
-        || !users_store::transition_user_state(conn, &user.id, "invited", &activation)?
+        || !transitions::accept_invitation(conn, ctx, &user.user_id(), "invitation_accepted")?
     {
         // Another login accepted it a moment ago: run again and link to that result.
         return Err(JitError::Race);
@@ -427,18 +436,26 @@ fn accept_invitation(
         conn,
         ctx,
         &Change {
-            event_type: "invitation.accepted",
+            event_type: EventType::InvitationAccepted,
             organization_id: Some(&org.id),
             subject_type: "user",
             subject_id: &user.id,
             data: json!({
-                "user": { "id": user.id, "email": user.email, "state": "active" },
+                "user": { "id": user.id, "email": user.email, "state": UserState::Active },
                 "invitation": { "id": inv.id },
                 "connection_id": req.connection_id,
             }),
         },
     )?;
-    finish_login(conn, ctx, org, &user.id, false, "invitation")
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &user.id,
+        false,
+        LinkedBy::Invitation,
+        req.connection_id,
+    )
 }
 
 /// A known, active user: sync the profile (when the organization wants it) and the
@@ -449,7 +466,7 @@ fn returning(
     org: Organization,
     req: &LoginRequest<'_>,
     user: UserRow,
-    linked_by: &'static str,
+    linked_by: LinkedBy,
     domain_verified: bool,
 ) -> Result<LoginOutcome, JitError> {
     if org.sync_attributes_on_login {
@@ -460,7 +477,15 @@ fn returning(
     let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
     note_refused_privileged(&wanted.refused_privileged);
     apply_roles(conn, ctx, &org, &user.id, &wanted)?;
-    finish_login(conn, ctx, org, &user.id, false, linked_by)
+    finish_login(
+        conn,
+        ctx,
+        org,
+        &user.id,
+        false,
+        linked_by,
+        req.connection_id,
+    )
 }
 
 /// Writes the assertion's profile fields into the user; a `user.updated` event lists
@@ -478,7 +503,7 @@ fn sync_profile(
     user: &UserRow,
     domain_verified: bool,
 ) -> Result<(), JitError> {
-    let owns_email = matches!(user.provisioned_by.as_str(), "jit" | "invite");
+    let owns_email = user.provisioned_by.sso_owned();
     let own_address = user.email_lower.as_deref() == Some(req.profile.email_lower.as_str());
     let may_set_email = domain_verified || own_address;
     if owns_email && !may_set_email {
@@ -504,19 +529,14 @@ fn sync_profile(
             )],
         )?;
     }
-    record_change(
+    transitions::record_updated(
         conn,
         ctx,
-        &Change {
-            event_type: "user.updated",
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: &user.id,
-            data: json!({
-                "user": { "id": user.id, "email": p.email, "state": p.state },
-                "changed": changed,
-                "source": "jit",
-            }),
+        &Subject::from_profile(&user.id, &org.id, &p, user.provisioned_by),
+        Update {
+            changed: Some(changed.iter().map(|c| (*c).to_owned()).collect()),
+            source: Provenance::Jit,
+            previously_provisioned_by: None,
         },
     )?;
     Ok(())
@@ -535,22 +555,17 @@ fn finish_login(
     org: Organization,
     user_id: &str,
     is_new_user: bool,
-    linked_by: &'static str,
+    linked_by: LinkedBy,
+    connection_id: &ConnectionId,
 ) -> Result<LoginOutcome, JitError> {
-    users_store::record_login(conn, user_id, ctx.now.naive_utc())?;
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type: "user.login",
-            organization_id: Some(&org.id),
-            subject_type: "user",
-            subject_id: user_id,
-            data: json!({ "user": { "id": user_id }, "is_new_user": is_new_user, "linked_by": linked_by }),
-        },
-    )?;
     let user = identities::find_user_any_state(conn, &org.id, user_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("user {user_id} vanished")))?;
+    let subject = Subject::from(&user);
+    transitions::record_login(conn, ctx, &subject, is_new_user, linked_by, connection_id)?;
+    let user = UserRow {
+        last_login_at: Some(ctx.now.naive_utc()),
+        ..user
+    };
     Ok(LoginOutcome {
         user,
         organization: org,

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use super::mapping::MappedProfile;
+use crate::domain::UserState;
 use crate::scim::schema::{ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
 use crate::scim::value::{set_ci, take_ci};
 use crate::store::users::{UserEmail, UserProfile, UserRow};
@@ -28,7 +29,7 @@ fn user_name(p: &MappedProfile) -> &str {
 }
 
 /// The profile columns of a new JIT user.
-pub fn new_profile(p: &MappedProfile, state: &str) -> UserProfile {
+pub fn new_profile(p: &MappedProfile, state: UserState) -> UserProfile {
     let resource = new_resource(p);
     UserProfile {
         user_name: user_name(p).to_owned(),
@@ -39,8 +40,8 @@ pub fn new_profile(p: &MappedProfile, state: &str) -> UserProfile {
         given_name: p.given_name.clone(),
         family_name: p.family_name.clone(),
         display_name: p.display_name.clone(),
-        active: state == "active",
-        state: state.to_owned(),
+        active: state.holds_seat(),
+        state,
         attributes: resource.to_string(),
     }
 }
@@ -251,7 +252,7 @@ pub fn sync(
             family_name: pick("family_name", p.family_name.as_ref(), &row.family_name),
             display_name: pick("display_name", p.display_name.as_ref(), &row.display_name),
             active: row.active,
-            state: row.state.clone(),
+            state: row.state,
             attributes: resource.to_string(),
         },
         changed,

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::orgs::Organization;
 use crate::store::role_assignments::{
     self as ra, HeldRole, NewRoleAssignment, SOURCE_DEFAULT, SOURCE_IDP, SOURCE_MANUAL,
@@ -86,7 +87,7 @@ pub fn apply_roles(
                 ctx,
                 org,
                 user_id,
-                "role.unassigned",
+                EventType::RoleUnassigned,
                 h.into(),
                 &h.source,
             )?;
@@ -146,7 +147,7 @@ fn grant(
         ctx,
         org,
         user_id,
-        "role.assigned",
+        EventType::RoleAssigned,
         role.into(),
         source,
     )
@@ -157,7 +158,7 @@ fn role_event(
     ctx: &ChangeContext<'_>,
     org: &Organization,
     user_id: &str,
-    event_type: &str,
+    event_type: EventType,
     role: RoleRef<'_>,
     source: &str,
 ) -> StoreResult<()> {

@@ -15,12 +15,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use super::user_actions::{finish_deprovision, ActionContext};
+use super::transitions::{self, Subject};
+use super::user_actions::ActionContext;
 use super::users::{load_org, LifecycleError};
 use crate::app::AppState;
-use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::changes::{Actor, ChangeContext};
 use crate::store::orgs::{organizations_with_inactivity_policy, Organization};
-use crate::store::users::{self as store, LifecycleUser, StateChange};
+use crate::store::users::{self as store, LifecycleUser};
 
 /// The `state_reason` the policy writes, and the `reason` of its events.
 pub const REASON: &str = "inactivity";
@@ -165,33 +166,10 @@ async fn suspend_one(
         .write(move |conn| {
             let mut ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
             ctx.now = now;
-            let label = who.actor.label();
-            let change = StateChange {
-                to: "suspended",
-                at: now.naive_utc(),
-                by: &label,
-                reason: Some(REASON),
-            };
-            if !store::suspend_if_inactive(conn, &user.id, cutoff, &change)? {
-                return Ok(false);
-            }
-            record_change(
-                conn,
-                &ctx,
-                &Change {
-                    event_type: "user.suspended",
-                    organization_id: Some(&user.organization_id),
-                    subject_type: "user",
-                    subject_id: &user.id,
-                    data: serde_json::json!({
-                        "user": super::users::event_user(&user, "suspended"),
-                        "previous_state": "active",
-                        "reason": REASON,
-                        "last_activity_at": user.last_login_at.unwrap_or(user.created_at).and_utc(),
-                    }),
-                },
-            )?;
-            Ok(true)
+            let subject = Subject::from(&user);
+            let last_activity_at = user.last_login_at.unwrap_or(user.created_at).and_utc();
+            transitions::suspend_if_inactive(conn, &ctx, &subject, cutoff, REASON, last_activity_at)
+                .map_err(Into::into)
         })
         .await
 }
@@ -209,18 +187,9 @@ async fn deprovision_one(
         .write(move |conn| {
             let mut ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
             ctx.now = now;
-            let label = who.actor.label();
-            let change = StateChange {
-                to: store::DEPROVISIONED,
-                at: now.naive_utc(),
-                by: &label,
-                reason: Some(REASON),
-            };
-            if !store::deprovision_if_suspended_for(conn, &user.id, REASON, cutoff, &change)? {
-                return Ok(false);
-            }
-            finish_deprovision(conn, &ctx, &user, Some(REASON))?;
-            Ok(true)
+            let subject = Subject::from(&user);
+            transitions::deprovision_if_suspended_for(conn, &ctx, &subject, REASON, cutoff)
+                .map_err(Into::into)
         })
         .await
 }
@@ -228,7 +197,7 @@ async fn deprovision_one(
 /// The actor of the periodic run.
 pub fn policy_actor() -> Actor {
     Actor {
-        kind: "system",
+        kind: crate::domain::ActorKind::System,
         id: "inactivity".into(),
     }
 }

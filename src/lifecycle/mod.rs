@@ -7,6 +7,8 @@ pub mod delivery;
 pub mod feed;
 pub mod http;
 pub mod inactivity;
+pub mod payloads;
+pub mod transitions;
 pub mod user_actions;
 pub mod users;
 pub mod users_http;

@@ -6,13 +6,17 @@
 
 use serde_json::{json, Value};
 
-use super::users::{event_user, view_of, LifecycleError, UserView};
+use super::transitions::{self, Seat, Subject};
+
+use super::users::{view_of, LifecycleError, UserView};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
+use crate::domain::{OrgId, UserState};
 use crate::store::role_assignments::{self, NewRoleAssignment, SOURCE_MANUAL};
 use crate::store::roles;
-use crate::store::users::{self as store, LifecycleUser, StateChange};
+use crate::store::users::{self as store, LifecycleUser};
 
 /// The longest `reason` an app may give.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -38,33 +42,6 @@ fn check_reason(reason: &Option<String>) -> Result<(), LifecycleError> {
     Ok(())
 }
 
-/// Records the state change event of `user` (moved from `from` to `to`).
-fn record_state_event(
-    conn: &mut DbConn,
-    ctx: &ChangeContext<'_>,
-    event_type: &str,
-    user: &LifecycleUser,
-    to: &str,
-    reason: Option<&str>,
-) -> Result<(), LifecycleError> {
-    record_change(
-        conn,
-        ctx,
-        &Change {
-            event_type,
-            organization_id: Some(&user.organization_id),
-            subject_type: "user",
-            subject_id: &user.id,
-            data: json!({
-                "user": event_user(user, to),
-                "previous_state": user.state,
-                "reason": reason,
-            }),
-        },
-    )?;
-    Ok(())
-}
-
 fn concurrent() -> LifecycleError {
     LifecycleError::Transition(
         "the user's state changed while this request ran; read the user and retry".into(),
@@ -84,38 +61,30 @@ pub async fn suspend(
         .write(move |conn| {
             let user =
                 store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
-            match user.state.as_str() {
-                "suspended" => return view_of(conn, &id),
-                "active" => {}
-                "invited" => return Err(LifecycleError::Transition(
+            match user.state {
+                UserState::Suspended => return view_of(conn, &id),
+                UserState::Active => {}
+                UserState::Invited => return Err(LifecycleError::Transition(
                     "cannot suspend an invited user: revoke the invitation or deprovision the user"
                         .into(),
                 )),
-                _ => {
+                UserState::Deprovisioned => {
                     return Err(LifecycleError::Transition(
                         "cannot suspend a deprovisioned user: deprovisioning is final".into(),
                     ))
                 }
             }
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            let label = who.actor.label();
-            let change = StateChange {
-                to: "suspended",
-                at: ctx.now.naive_utc(),
-                by: &label,
-                reason: reason.as_deref(),
-            };
-            if !store::transition_user_state(conn, &id, "active", &change)? {
-                return Err(concurrent());
-            }
-            record_state_event(
+            let subject = Subject::from(&user);
+            if !transitions::transition(
                 conn,
                 &ctx,
-                "user.suspended",
-                &user,
-                "suspended",
+                &subject,
+                UserState::Suspended,
                 reason.as_deref(),
-            )?;
+            )? {
+                return Err(concurrent());
+            }
             view_of(conn, &id)
         })
         .await
@@ -134,15 +103,15 @@ pub async fn reactivate(
     app.db
         .write(move |conn| {
             let user = store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
-            match user.state.as_str() {
-                "active" => return view_of(conn, &id),
-                "suspended" => {}
-                "invited" => {
+            match user.state {
+                UserState::Active => return view_of(conn, &id),
+                UserState::Suspended => {}
+                UserState::Invited => {
                     return Err(LifecycleError::Transition(
                         "cannot reactivate an invited user: the user becomes active by accepting the invitation".into(),
                     ))
                 }
-                _ => {
+                UserState::Deprovisioned => {
                     return Err(LifecycleError::Transition(
                         "cannot reactivate a deprovisioned user: deprovisioning is final; the IdP (SCIM) or a new login creates a new record".into(),
                     ))
@@ -150,17 +119,10 @@ pub async fn reactivate(
             }
             take_seat(conn, &user.organization_id)?;
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            let label = who.actor.label();
-            let change = StateChange {
-                to: "active",
-                at: ctx.now.naive_utc(),
-                by: &label,
-                reason: reason.as_deref(),
-            };
-            if !store::transition_user_state(conn, &id, "suspended", &change)? {
+            let subject = Subject::from(&user);
+            if !transitions::transition(conn, &ctx, &subject, UserState::Active, reason.as_deref())? {
                 return Err(concurrent());
             }
-            record_state_event(conn, &ctx, "user.reactivated", &user, "active", reason.as_deref())?;
             view_of(conn, &id)
         })
         .await
@@ -169,68 +131,11 @@ pub async fn reactivate(
 /// Fails with `SeatLimit` when one more active user would exceed `max_seats`. Locks the
 /// organization row first, so concurrent seat takers (SCIM, JIT, this API) serialize.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), LifecycleError> {
-    match store::check_seat(conn, org)? {
-        store::Seat::Available => Ok(()),
-        store::Seat::LimitReached(max) => Err(LifecycleError::SeatLimit(max)),
-        store::Seat::UnknownOrganization => Err(LifecycleError::NotFound("organization")),
+    match transitions::check_seat(conn, &OrgId::new(org))? {
+        Seat::Available => Ok(()),
+        Seat::LimitReached(max) => Err(LifecycleError::SeatLimit(max)),
+        Seat::UnknownOrganization => Err(LifecycleError::NotFound("organization")),
     }
-}
-
-/// Deprovisions `user` (in state `user.state`) inside the caller's transaction: group
-/// memberships go (one `group.member_removed` each, as on SCIM DELETE), SCIM identities
-/// go (the IdP may create the person again, which must link to a fresh record), the
-/// record stays in state `deprovisioned`, and `user.deprovisioned` is recorded. Returns
-/// false when the state changed concurrently.
-pub(crate) fn deprovision_in(
-    conn: &mut DbConn,
-    ctx: &ChangeContext<'_>,
-    user: &LifecycleUser,
-    reason: Option<&str>,
-) -> Result<bool, LifecycleError> {
-    let label = ctx.actor.label();
-    let change = StateChange {
-        to: store::DEPROVISIONED,
-        at: ctx.now.naive_utc(),
-        by: &label,
-        reason,
-    };
-    if !store::transition_user_state(conn, &user.id, &user.state, &change)? {
-        return Ok(false);
-    }
-    finish_deprovision(conn, ctx, user, reason)?;
-    Ok(true)
-}
-
-/// What follows the state change of a deprovisioning: memberships, SCIM identities and
-/// the events.
-pub(crate) fn finish_deprovision(
-    conn: &mut DbConn,
-    ctx: &ChangeContext<'_>,
-    user: &LifecycleUser,
-    reason: Option<&str>,
-) -> Result<(), LifecycleError> {
-    store::delete_scim_identities(conn, &user.id)?;
-    for group_id in store::remove_user_from_groups(conn, &user.id)? {
-        record_change(
-            conn,
-            ctx,
-            &Change {
-                event_type: "group.member_removed",
-                organization_id: Some(&user.organization_id),
-                subject_type: "group",
-                subject_id: &group_id,
-                data: json!({ "group": { "id": group_id }, "user": { "id": user.id } }),
-            },
-        )?;
-    }
-    record_state_event(
-        conn,
-        ctx,
-        "user.deprovisioned",
-        user,
-        store::DEPROVISIONED,
-        reason,
-    )
 }
 
 /// Any live state → `deprovisioned`; the record stays. Deprovisioning a deprovisioned user
@@ -247,11 +152,18 @@ pub async fn deprovision(
         .write(move |conn| {
             let user =
                 store::find_lifecycle_user(conn, &id)?.ok_or(LifecycleError::NotFound("user"))?;
-            if user.state == store::DEPROVISIONED {
+            if user.state == UserState::Deprovisioned {
                 return view_of(conn, &id);
             }
             let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            if !deprovision_in(conn, &ctx, &user, reason.as_deref())? {
+            let subject = Subject::from(&user);
+            if !transitions::transition(
+                conn,
+                &ctx,
+                &subject,
+                UserState::Deprovisioned,
+                reason.as_deref(),
+            )? {
                 return Err(concurrent());
             }
             view_of(conn, &id)
@@ -275,7 +187,7 @@ fn role_data(
 
 fn live_user(conn: &mut DbConn, id: &str) -> Result<LifecycleUser, LifecycleError> {
     let user = store::find_lifecycle_user(conn, id)?.ok_or(LifecycleError::NotFound("user"))?;
-    if user.state == store::DEPROVISIONED {
+    if user.state == UserState::Deprovisioned {
         return Err(LifecycleError::Transition(
             "the user is deprovisioned: its roles can no longer change".into(),
         ));
@@ -325,7 +237,7 @@ pub async fn assign_role(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "role.assigned",
+                    event_type: EventType::RoleAssigned,
                     organization_id: Some(&user.organization_id),
                     subject_type: "user",
                     subject_id: &id,
@@ -364,7 +276,7 @@ pub async fn unassign_role(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "role.unassigned",
+                    event_type: EventType::RoleUnassigned,
                     organization_id: Some(&user.organization_id),
                     subject_type: "user",
                     subject_id: &id,

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::db::{DbConn, DbError};
+use crate::domain::{IdentitySourceKind, Provenance};
 use crate::store::orgs::{self, Organization};
 use crate::store::role_assignments::{self, HeldRole};
 use crate::store::users::{self as store, IdentityLink, LifecycleUser, LifecycleUserFilter};
@@ -53,7 +53,7 @@ impl LifecycleError {
 #[derive(Debug, Clone, Serialize)]
 pub struct IdentityView {
     /// `saml`, `scim` or `email`.
-    pub source_kind: String,
+    pub source_kind: IdentitySourceKind,
     /// The SAML connection or SCIM directory id.
     pub source_id: String,
     pub external_id: String,
@@ -104,14 +104,14 @@ pub struct UserView {
     /// The SCIM `externalId` the IdP gave, if any.
     pub external_id: Option<String>,
     /// `invited`, `active`, `suspended` or `deprovisioned`.
-    pub state: String,
+    pub state: crate::domain::UserState,
     /// When the state last changed (creation time if it never did).
     pub state_changed_at: DateTime<Utc>,
     /// Who changed it (`scim_directory:<id>`, `app_key:<id>`, `system:inactivity`, …).
     pub state_changed_by: Option<String>,
     pub state_reason: Option<String>,
     /// `jit`, `scim`, `invite` or `admin`.
-    pub provisioned_by: String,
+    pub provisioned_by: Provenance,
     pub identities: Vec<IdentityView>,
     pub roles: Vec<RoleView>,
     pub groups: Vec<GroupView>,
@@ -205,20 +205,6 @@ pub(crate) fn load_org(
     orgs::find_organization(conn, id_or_slug)?.ok_or(LifecycleError::NotFound("organization"))
 }
 
-/// The `user` object of lifecycle event payloads: the keys SCIM's `user.*` events use
-/// (`id`, `userName`, `externalId`, `state`), so one event type has one shape whoever
-/// caused it, plus `email` and `provisioned_by`.
-pub(crate) fn event_user(u: &LifecycleUser, state: &str) -> Value {
-    json!({
-        "id": u.id,
-        "userName": u.user_name,
-        "externalId": u.external_id,
-        "state": state,
-        "email": u.email,
-        "provisioned_by": u.provisioned_by,
-    })
-}
-
 /// A user by id (any organization, any state).
 pub async fn get_user(app: &AppState, id: String) -> Result<UserView, LifecycleError> {
     app.db.read(move |conn| view_of(conn, &id)).await
@@ -290,7 +276,7 @@ pub async fn user_states(
             } else {
                 store::states_of_users(conn, &unique)?
             };
-            let found: HashMap<String, (String, String, NaiveDateTime)> = found
+            let found: HashMap<String, (String, crate::domain::UserState, NaiveDateTime)> = found
                 .into_iter()
                 .map(|(id, org, state, at)| (id, (org, state, at)))
                 .collect();
@@ -299,7 +285,7 @@ pub async fn user_states(
                 .map(|id| match found.get(&id) {
                     Some((org, state, at)) => UserState {
                         id,
-                        state: state.clone(),
+                        state: state.to_string(),
                         organization_id: Some(org.clone()),
                         state_changed_at: Some(utc(*at)),
                     },

@@ -77,18 +77,25 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         })
 }
 
-fn one_of(
-    field: &str,
-    value: Option<String>,
-    allowed: &[&str],
-) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::Validation {
-            field: field.into(),
-            message: format!("must be one of {}", allowed.join(", ")),
-        }),
-        other => Ok(other),
-    }
+/// A query parameter that must name one word of a set (`state`, `provisioned_by`).
+fn one_of<T>(field: &str, value: Option<String>, all: &[T]) -> Result<Option<T>, ApiError>
+where
+    T: std::str::FromStr + std::fmt::Display,
+{
+    value
+        .map(|v| {
+            v.parse::<T>().map_err(|_| ApiError::Validation {
+                field: field.into(),
+                message: format!(
+                    "must be one of {}",
+                    all.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        })
+        .transpose()
 }
 
 /// `GET /api/v1/organizations/{org}/users`: users of every state in id order.
@@ -112,15 +119,11 @@ pub(crate) async fn list(
         })
         .transpose()?;
     let filter = LifecycleUserFilter {
-        state: one_of(
-            "state",
-            q.state,
-            &["invited", "active", "suspended", "deprovisioned"],
-        )?,
+        state: one_of("state", q.state, crate::domain::UserState::ALL)?,
         provisioned_by: one_of(
             "provisioned_by",
             q.provisioned_by,
-            &["jit", "scim", "invite", "admin"],
+            crate::domain::Provenance::ALL,
         )?,
         email_lower: q.email.map(|e| e.trim().to_lowercase()),
         external_id: q.external_id,

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
 use crate::outbound::OutboundError;
 use crate::secrets::{Purpose, SecretError};
 use crate::store::orgs;
@@ -186,7 +187,7 @@ fn new_secret(app: &AppState) -> String {
 fn endpoint_change(
     ctx: &ChangeContext<'_>,
     conn: &mut crate::db::DbConn,
-    event_type: &str,
+    event_type: EventType,
     e: &EndpointView,
 ) -> Result<(), WebhookError> {
     record_change(
@@ -246,7 +247,7 @@ pub async fn create_endpoint(
             let view: EndpointView = webhooks::find_endpoint(conn, &id)?
                 .ok_or(WebhookError::NotFound("webhook endpoint"))?
                 .into();
-            endpoint_change(&ctx, conn, "webhook_endpoint.created", &view)?;
+            endpoint_change(&ctx, conn, EventType::WebhookEndpointCreated, &view)?;
             // Deliver what happens from now on (after this endpoint's own creation), not
             // the whole history.
             let cursor = webhooks::latest_event_seq(conn)?;
@@ -317,7 +318,7 @@ pub async fn update_endpoint(
             let view: EndpointView = webhooks::find_endpoint(conn, &id)?
                 .ok_or(WebhookError::NotFound("webhook endpoint"))?
                 .into();
-            endpoint_change(&ctx, conn, "webhook_endpoint.updated", &view)?;
+            endpoint_change(&ctx, conn, EventType::WebhookEndpointUpdated, &view)?;
             Ok(view)
         })
         .await
@@ -337,7 +338,7 @@ pub async fn delete_endpoint(
                 .into();
             webhooks::delete_endpoint(conn, &id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            endpoint_change(&ctx, conn, "webhook_endpoint.deleted", &view)
+            endpoint_change(&ctx, conn, EventType::WebhookEndpointDeleted, &view)
         })
         .await
 }
@@ -375,7 +376,7 @@ pub async fn rotate_secret(
             let view: EndpointView = webhooks::find_endpoint(conn, &id)?
                 .ok_or(WebhookError::NotFound("webhook endpoint"))?
                 .into();
-            endpoint_change(&ctx, conn, "webhook_endpoint.secret_rotated", &view)?;
+            endpoint_change(&ctx, conn, EventType::WebhookEndpointSecretRotated, &view)?;
             Ok(EndpointWithSecret {
                 endpoint: view,
                 secret,
@@ -420,7 +421,7 @@ pub async fn redeliver(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "webhook_delivery.requeued",
+                    event_type: EventType::WebhookDeliveryRequeued,
                     organization_id: endpoint.organization_id.as_deref(),
                     subject_type: "webhook_delivery",
                     subject_id: &delivery.id,

@@ -74,26 +74,80 @@ impl ResponseConfig {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidatedAssertion {
     /// Assertion ID: the replay-cache key.
-    pub assertion_id: String,
+    assertion_id: String,
     /// Assertion Issuer (equals the configured IdP entity ID).
-    pub issuer: String,
+    issuer: String,
     /// Subject NameID, exactly as sent (all text nodes).
-    pub name_id: String,
+    name_id: String,
     /// NameID Format attribute, if any.
-    pub name_id_format: Option<String>,
+    name_id_format: Option<String>,
     /// AuthnStatement SessionIndex, if any.
-    pub session_index: Option<String>,
+    session_index: Option<String>,
     /// AuthnStatement SessionNotOnOrAfter, if any.
-    pub session_not_on_or_after: Option<DateTime<Utc>>,
+    session_not_on_or_after: Option<DateTime<Utc>>,
     /// Until when this assertion could be accepted (clock skew included): keep its ID
     /// in the replay cache at least this long.
-    pub not_on_or_after: DateTime<Utc>,
+    not_on_or_after: DateTime<Utc>,
     /// The request this answers (`None` for IdP-initiated).
-    pub in_response_to: Option<String>,
+    in_response_to: Option<String>,
     /// Attribute Name → values, in document order.
-    pub attributes: BTreeMap<String, Vec<String>>,
+    attributes: BTreeMap<String, Vec<String>>,
     /// Index of the IdP certificate that verified (rollover telemetry).
-    pub cert_index: usize,
+    cert_index: usize,
+}
+
+/// Read-only access: only the verifier builds a `ValidatedAssertion` (from the subtree it
+/// digested), so whoever holds one holds verified identity data (conventions §6).
+impl ValidatedAssertion {
+    /// Assertion ID: the replay-cache key.
+    pub fn assertion_id(&self) -> &str {
+        &self.assertion_id
+    }
+
+    /// Assertion Issuer (equals the configured IdP entity ID).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Subject NameID, exactly as sent.
+    pub fn name_id(&self) -> &str {
+        &self.name_id
+    }
+
+    /// NameID Format attribute, if any.
+    pub fn name_id_format(&self) -> Option<&str> {
+        self.name_id_format.as_deref()
+    }
+
+    /// AuthnStatement SessionIndex, if any.
+    pub fn session_index(&self) -> Option<&str> {
+        self.session_index.as_deref()
+    }
+
+    /// AuthnStatement SessionNotOnOrAfter, if any.
+    pub fn session_not_on_or_after(&self) -> Option<DateTime<Utc>> {
+        self.session_not_on_or_after
+    }
+
+    /// Until when this assertion could be accepted (keep its ID in the replay cache this long).
+    pub fn not_on_or_after(&self) -> DateTime<Utc> {
+        self.not_on_or_after
+    }
+
+    /// The request this answers (`None` for IdP-initiated).
+    pub fn in_response_to(&self) -> Option<&str> {
+        self.in_response_to.as_deref()
+    }
+
+    /// Attribute Name → values, in document order.
+    pub fn attributes(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.attributes
+    }
+
+    /// Index of the IdP certificate that verified.
+    pub fn cert_index(&self) -> usize {
+        self.cert_index
+    }
 }
 
 impl std::fmt::Debug for ValidatedAssertion {

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::scim_directories::{self as store, ScimDirectory, ScimToken};
 use crate::tenancy::api_keys::hash_key;
 use crate::tenancy::organizations::load as load_org;
@@ -77,7 +78,7 @@ impl DirectoryAuth {
     /// The actor recorded on every change made through this directory.
     pub fn actor(&self) -> Actor {
         Actor {
-            kind: "scim_directory",
+            kind: crate::domain::ActorKind::ScimDirectory,
             id: self.directory_id.clone(),
         }
     }
@@ -123,7 +124,7 @@ fn new_token(
         conn,
         ctx,
         &Change {
-            event_type: "scim_token.created",
+            event_type: EventType::ScimTokenCreated,
             organization_id: Some(&directory.organization_id),
             subject_type: "scim_directory",
             subject_id: &directory.id,
@@ -159,7 +160,7 @@ pub async fn create_directory(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "scim_directory.created",
+                    event_type: EventType::ScimDirectoryCreated,
                     organization_id: Some(&org.id),
                     subject_type: "scim_directory",
                     subject_id: &dir.id,
@@ -265,7 +266,7 @@ pub async fn revoke_token(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "scim_token.revoked",
+                    event_type: EventType::ScimTokenRevoked,
                     organization_id: Some(&d.organization_id),
                     subject_type: "scim_directory",
                     subject_id: &d.id,

@@ -26,6 +26,8 @@ use super::redirects::{is_allowed, with_params};
 use super::SsoError;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
+use crate::domain::{ConnectionId, OrgId, SsoFailureReason};
 use crate::jit::login::{login, JitError, LoginOutcome, LoginRequest, Refusal};
 use crate::jit::mapping::{map_assertion, MappedProfile, MappingError};
 use crate::saml::response::ValidatedAssertion;
@@ -46,8 +48,8 @@ pub struct AcsSuccess {
 /// A failed login.
 #[derive(Debug)]
 pub struct AcsFailure {
-    /// Machine reason: `SsoError::kind`, `Refusal::kind` or `missing_email`.
-    pub reason: &'static str,
+    /// Machine reason: `SsoError::reason`, `Refusal::reason` or `missing_email`.
+    pub reason: SsoFailureReason,
     /// What happened, for the person.
     pub message: String,
     /// The app's redirect URI with `error`, `error_description` and `state`, when the
@@ -61,7 +63,7 @@ impl AcsFailure {
     /// A storage fault: a 500 page, no redirect, no event (the log has the cause).
     fn internal() -> Self {
         AcsFailure {
-            reason: "storage",
+            reason: SsoFailureReason::Storage,
             message: "Something went wrong on our side while signing you in.".into(),
             app_redirect: None,
             internal: true,
@@ -70,7 +72,7 @@ impl AcsFailure {
 
     fn unverified(e: &SsoError) -> Self {
         AcsFailure {
-            reason: e.kind(),
+            reason: e.reason(),
             message: match e {
                 SsoError::Replayed => "This sign-in was already used.".into(),
                 SsoError::NotFound(_) => "This sign-in is for a connection that does not exist.".into(),
@@ -110,13 +112,13 @@ pub async fn consume(
         Ok(v) => v,
         Err(e) => {
             let failure = AcsFailure::unverified(&e);
-            tracing::warn!(sso.reason = failure.reason, error = %e, connection = connection_id, "SAML login refused");
-            app.metrics.sso_failure(failure.reason);
+            tracing::warn!(sso.reason = failure.reason.as_str(), error = %e, connection = connection_id, "SAML login refused");
+            app.metrics.sso_failure(failure.reason.as_str());
             if !matches!(e, SsoError::NotFound(_)) && !failure.internal {
                 // Unverified: anyone could have posted it, so its events are throttled.
                 let admitted =
                     app.sso_failures
-                        .admit(connection_id, failure.reason, Instant::now());
+                        .admit(connection_id, failure.reason.as_str(), Instant::now());
                 if let Some(left_out) = admitted {
                     let extra = json!({ "left_out_since_last": left_out });
                     record_failure(app, connection_id, None, &failure, extra).await;
@@ -133,21 +135,24 @@ pub async fn consume(
             // Verified, but started in another browser (or the cookie expired): never sent
             // to the app, which would sign this browser in as whoever the IdP asserted.
             let failure = AcsFailure {
-                reason: "browser_mismatch",
+                reason: SsoFailureReason::BrowserMismatch,
                 message: "This sign-in was started in another browser, or took too long.".into(),
                 app_redirect: None,
                 internal: false,
             };
-            app.metrics.sso_failure(failure.reason);
+            app.metrics.sso_failure(failure.reason.as_str());
             let extra = json!({ "cookie_present": browser_binding.is_some() });
             return Err(refused(app, &info, failure, extra).await);
         }
     }
     let target = target(app, &info, relay_state).await;
-    let fail = |reason: &'static str, message: String, target: &Option<Target>| AcsFailure {
+    let fail = |reason: SsoFailureReason, message: String, target: &Option<Target>| AcsFailure {
         reason,
         app_redirect: target.as_ref().map(|t| {
-            let mut params = vec![("error", reason), ("error_description", message.as_str())];
+            let mut params = vec![
+                ("error", reason.as_str()),
+                ("error_description", message.as_str()),
+            ];
             if let Some(s) = &t.state {
                 params.push(("state", s));
             }
@@ -158,7 +163,7 @@ pub async fn consume(
     };
     let target = match target {
         Ok(t) => t,
-        Err("storage") => return Err(AcsFailure::internal()),
+        Err(SsoFailureReason::Storage) => return Err(AcsFailure::internal()),
         Err(reason) => {
             let message = "This sign-in has no allowed application to return to.";
             let failure = fail(reason, message.into(), &None);
@@ -169,14 +174,18 @@ pub async fn consume(
     let profile = match map_assertion(
         info.attribute_preset,
         &info.attribute_mapping,
-        &assertion.name_id,
-        assertion.name_id_format.as_deref(),
-        &assertion.attributes,
+        assertion.name_id(),
+        assertion.name_id_format(),
+        assertion.attributes(),
     ) {
         Ok(p) => p,
-        Err(e @ MappingError::MissingEmail) => {
+        Err(MappingError::MissingEmail) => {
             let message = "Your identity provider did not send an email address.";
-            let failure = fail(e.kind(), message.into(), &Some(target));
+            let failure = fail(
+                SsoFailureReason::MissingEmail,
+                message.into(),
+                &Some(target),
+            );
             return Err(refused(app, &info, failure, json!({})).await);
         }
     };
@@ -194,7 +203,7 @@ pub async fn consume(
             })
         }
         Err(JitError::Refused(r)) => {
-            let failure = fail(r.kind(), person_message(&r), &Some(target));
+            let failure = fail(r.reason(), person_message(&r), &Some(target));
             let extra = json!({ "email_domain": profile.email_domain(), "detail": r.to_string() });
             Err(refused(app, &info, failure, extra).await)
         }
@@ -212,22 +221,22 @@ async fn target(
     app: &AppState,
     info: &ConnectionInfo,
     relay_state: Option<String>,
-) -> Result<Target, &'static str> {
+) -> Result<Target, SsoFailureReason> {
     let (uri, state, initiated_by) = match &info.authn_request {
         Some(req) => (req.redirect_uri.clone(), req.relay_state.clone(), "sp"),
         None => (info.default_redirect_uri.clone(), relay_state, "idp"),
     };
-    let uri = uri.ok_or("no_redirect_uri")?;
+    let uri = uri.ok_or(SsoFailureReason::NoRedirectUri)?;
     match is_allowed(app, &uri).await {
         Ok(true) => Ok(Target {
             redirect_uri: uri,
             state,
             initiated_by,
         }),
-        Ok(false) => Err("redirect_uri_not_allowed"),
+        Ok(false) => Err(SsoFailureReason::RedirectUriNotAllowed),
         Err(e) => {
             tracing::error!(error = %e, "reading the redirect allow-list failed");
-            Err("storage")
+            Err(SsoFailureReason::Storage)
         }
     }
 }
@@ -243,12 +252,12 @@ async fn provision(
     request_id: Option<&str>,
 ) -> Result<(LoginOutcome, String), JitError> {
     let payload = json!({
-        "name_id": assertion.name_id,
-        "name_id_format": assertion.name_id_format,
-        "session_index": assertion.session_index,
-        "session_expires_at": assertion.session_not_on_or_after,
+        "name_id": assertion.name_id(),
+        "name_id_format": assertion.name_id_format(),
+        "session_index": assertion.session_index(),
+        "session_expires_at": assertion.session_not_on_or_after(),
         "groups": profile.groups,
-        "attributes": { "mapped": mapped_view(profile), "raw": assertion.attributes },
+        "attributes": { "mapped": mapped_view(profile), "raw": assertion.attributes() },
         "initiated_by": target.initiated_by,
         "state": target.state,
     });
@@ -257,7 +266,7 @@ async fn provision(
         attempt += 1;
         let app2 = app.clone();
         let (info2, profile2, payload2) = (info.clone(), profile.clone(), payload.clone());
-        let (name_id, format) = (assertion.name_id.clone(), assertion.name_id_format.clone());
+        let assertion2 = assertion.clone();
         let redirect_uri = target.redirect_uri.clone();
         let request_id = request_id.map(str::to_owned);
         let result = app
@@ -269,11 +278,10 @@ async fn provision(
                     conn,
                     &ctx,
                     &LoginRequest {
-                        organization_id: &info2.organization_id,
-                        connection_id: &info2.id,
+                        organization_id: &OrgId::new(&info2.organization_id),
+                        connection_id: &ConnectionId::new(&info2.id),
                         group_role_mapping: &info2.group_role_mapping,
-                        name_id: &name_id,
-                        name_id_format: format.as_deref(),
+                        assertion: &assertion2,
                         profile: &profile2,
                     },
                 )?;
@@ -334,7 +342,7 @@ async fn refused(
         .get("detail")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    tracing::warn!(sso.reason = failure.reason, detail, connection = %info.id, "SAML login refused");
+    tracing::warn!(sso.reason = failure.reason.as_str(), detail, connection = %info.id, "SAML login refused");
     record_failure(app, &info.id, Some(&info.organization_id), &failure, extra).await;
     failure
 }
@@ -378,7 +386,7 @@ async fn record_failure(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "sso.failed",
+                    event_type: EventType::SsoFailed,
                     organization_id: Some(&org),
                     subject_type: "saml_connection",
                     subject_id: &connection_id,

@@ -99,7 +99,7 @@ fn profile_json(conn: &mut DbConn, row: &sso_codes::SsoCode) -> Result<Value, Ex
         LifecycleError::Db(d) => ExchangeError::Store(StoreError::Db(d)),
         _ => ExchangeError::UserNotActive,
     })?;
-    if user.state != "active" {
+    if user.state != crate::domain::UserState::Active {
         return Err(ExchangeError::UserNotActive);
     }
     let org = find_organization(conn, &row.organization_id)?

@@ -6,6 +6,7 @@
 //! decryption step refused it — no oracle for forging or for padding attacks. The
 //! precise reason goes only to the log and the `sso.failed` event.
 
+use crate::domain::SsoFailureReason;
 use crate::saml::xml::escape;
 
 /// The page's HTML (the HTTP handler sends it with its status, `no-store`).
@@ -33,54 +34,52 @@ pub fn html(message: &str, advice: &str, reference: Option<&str>) -> String {
 /// (replay, IdP-initiated logins off, the JIT policy's refusals). Everything else, and
 /// any reason added later, is `unverified_response`: a closed set by construction.
 pub fn public_reason(reason: &str) -> &'static str {
-    const PUBLIC: [&str; 16] = [
-        "not_found",
-        "unknown_request",
-        "replayed",
-        "idp_initiated_not_allowed",
-        "unknown_organization",
-        "jit_disabled",
-        "domain_not_verified",
-        "seat_limit",
-        "user_suspended",
-        "user_deprovisioned",
-        "identity_conflict",
-        "missing_email",
-        "invitation_expired",
-        "invitation_revoked",
-        "no_redirect_uri",
-        "redirect_uri_not_allowed",
-    ];
-    match reason {
-        "storage" | "sp_key" => "internal",
-        other => PUBLIC
-            .iter()
-            .find(|p| **p == other)
-            .copied()
-            .unwrap_or("unverified_response"),
+    use SsoFailureReason as R;
+    match reason.parse::<R>() {
+        Ok(R::Storage | R::SpKey) => R::Internal.as_str(),
+        Ok(
+            r @ (R::NotFound
+            | R::UnknownRequest
+            | R::Replayed
+            | R::IdpInitiatedNotAllowed
+            | R::UnknownOrganization
+            | R::JitDisabled
+            | R::DomainNotVerified
+            | R::SeatLimit
+            | R::UserSuspended
+            | R::UserDeprovisioned
+            | R::IdentityConflict
+            | R::MissingEmail
+            | R::InvitationExpired
+            | R::InvitationRevoked
+            | R::NoRedirectUri
+            | R::RedirectUriNotAllowed),
+        ) => r.as_str(),
+        _ => R::UnverifiedResponse.as_str(),
     }
 }
 
 /// What to ask an admin, by failure reason.
 pub fn advice(reason: &str) -> &'static str {
-    match reason {
-        "jit_disabled" | "domain_not_verified" => {
+    use SsoFailureReason as R;
+    match reason.parse::<R>() {
+        Ok(R::JitDisabled | R::DomainNotVerified) => {
             "Ask your IT administrator to give you access to this application."
         }
-        "seat_limit" => "Ask your IT administrator to free a seat or add seats for this application.",
-        "user_suspended" | "user_deprovisioned" => {
+        Ok(R::SeatLimit) => "Ask your IT administrator to free a seat or add seats for this application.",
+        Ok(R::UserSuspended | R::UserDeprovisioned) => {
             "If you think you should have access, ask your IT administrator."
         }
-        "identity_conflict" => {
+        Ok(R::IdentityConflict) => {
             "Ask your IT administrator to check your account in this application; quote the reference below."
         }
-        "missing_email" => {
+        Ok(R::MissingEmail) => {
             "Ask your IT administrator to send the email attribute in the SAML configuration."
         }
-        "invitation_expired" | "invitation_revoked" => "Ask the person who invited you for a new invitation.",
-        "replayed" | "unknown_request" => "Go back to the application and sign in again.",
-        "idp_initiated_not_allowed" => "Start the sign-in from the application instead.",
-        "storage" | "sp_key" | "internal" => "Please try again in a moment.",
+        Ok(R::InvitationExpired | R::InvitationRevoked) => "Ask the person who invited you for a new invitation.",
+        Ok(R::Replayed | R::UnknownRequest) => "Go back to the application and sign in again.",
+        Ok(R::IdpInitiatedNotAllowed) => "Start the sign-in from the application instead.",
+        Ok(R::Storage | R::SpKey | R::Internal) => "Please try again in a moment.",
         _ => {
             "Try signing in again from the application. If it keeps happening, ask your IT \
              administrator to check the SAML connection, and quote the reference below."

@@ -259,8 +259,8 @@ pub async fn validate_and_consume(
 
     let (cid, aid, expires) = (
         c.id.clone(),
-        assertion.assertion_id.clone(),
-        assertion.not_on_or_after,
+        assertion.assertion_id().to_owned(),
+        assertion.not_on_or_after(),
     );
     let request_id = pending.as_ref().map(|p| p.id.clone());
     let skew = Duration::seconds(i64::from(c.clock_skew_secs));

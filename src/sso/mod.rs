@@ -21,6 +21,7 @@ pub mod login;
 pub mod redirects;
 
 use crate::db::DbError;
+use crate::domain::SsoFailureReason;
 use crate::saml::response::ResponseError;
 use crate::store::StoreError;
 
@@ -71,20 +72,25 @@ impl SsoError {
         }
     }
 
-    /// A stable label for logs, metrics and `sso.failed` events (`error.kind`).
-    pub fn kind(&self) -> &'static str {
+    /// The failure reason of logs, metrics and `sso.failed` events.
+    pub fn reason(&self) -> SsoFailureReason {
         match self {
-            SsoError::NotFound(_) => "not_found",
-            SsoError::Invalid { .. } => "invalid",
-            SsoError::Conflict { .. } => "conflict",
+            SsoError::NotFound(_) => SsoFailureReason::NotFound,
+            SsoError::Invalid { .. } => SsoFailureReason::Invalid,
+            SsoError::Conflict { .. } => SsoFailureReason::Conflict,
             SsoError::Response(e) => response_kind(e),
-            SsoError::UnknownRequest => "unknown_request",
-            SsoError::IdpInitiatedNotAllowed => "idp_initiated_not_allowed",
-            SsoError::Replayed => "replayed",
-            SsoError::NoRedirectBinding => "no_redirect_binding",
-            SsoError::Key(_) => "sp_key",
-            SsoError::Store(_) | SsoError::Db(_) => "storage",
+            SsoError::UnknownRequest => SsoFailureReason::UnknownRequest,
+            SsoError::IdpInitiatedNotAllowed => SsoFailureReason::IdpInitiatedNotAllowed,
+            SsoError::Replayed => SsoFailureReason::Replayed,
+            SsoError::NoRedirectBinding => SsoFailureReason::NoRedirectBinding,
+            SsoError::Key(_) => SsoFailureReason::SpKey,
+            SsoError::Store(_) | SsoError::Db(_) => SsoFailureReason::Storage,
         }
+    }
+
+    /// [`SsoError::reason`] as its stable label (`error.kind`).
+    pub fn kind(&self) -> &'static str {
+        self.reason().as_str()
     }
 
     /// True for refusals of a login attempt (as opposed to setup or storage errors).
@@ -99,39 +105,39 @@ impl SsoError {
     }
 }
 
-fn response_kind(e: &ResponseError) -> &'static str {
+fn response_kind(e: &ResponseError) -> SsoFailureReason {
     use ResponseError as R;
     match e {
-        R::Encoding => "encoding",
-        R::Xml(_) => "xml",
-        R::NotAResponse => "not_a_response",
-        R::ResponseSignature(_) => "response_signature",
-        R::AssertionSignature(_) => "assertion_signature",
-        R::Unsigned => "unsigned",
-        R::AssertionNotSigned => "assertion_not_signed",
-        R::Decrypt(_) => "decrypt",
-        R::StatusNotSuccess { .. } => "status_not_success",
-        R::MissingDestination => "missing_destination",
-        R::WrongDestination => "wrong_destination",
-        R::WrongIssuer => "wrong_issuer",
-        R::InResponseToMismatch => "in_response_to_mismatch",
-        R::UnexpectedInResponseTo => "unexpected_in_response_to",
-        R::MissingInResponseTo => "missing_in_response_to",
-        R::NoAssertion => "no_assertion",
-        R::MultipleAssertions => "multiple_assertions",
-        R::Malformed(_) => "malformed",
-        R::InvalidTime(_) => "invalid_time",
-        R::MissingNameId => "missing_name_id",
-        R::NoBearerConfirmation => "no_bearer_confirmation",
-        R::WrongRecipient => "wrong_recipient",
-        R::ConfirmationExpired => "confirmation_expired",
-        R::ConfirmationNotYetValid => "confirmation_not_yet_valid",
-        R::NotYetValid => "not_yet_valid",
-        R::Expired => "expired",
-        R::MissingAudience => "missing_audience",
-        R::WrongAudience => "wrong_audience",
-        R::MissingAuthnStatement => "missing_authn_statement",
-        R::SessionExpired => "session_expired",
+        R::Encoding => SsoFailureReason::Encoding,
+        R::Xml(_) => SsoFailureReason::Xml,
+        R::NotAResponse => SsoFailureReason::NotAResponse,
+        R::ResponseSignature(_) => SsoFailureReason::ResponseSignature,
+        R::AssertionSignature(_) => SsoFailureReason::AssertionSignature,
+        R::Unsigned => SsoFailureReason::Unsigned,
+        R::AssertionNotSigned => SsoFailureReason::AssertionNotSigned,
+        R::Decrypt(_) => SsoFailureReason::Decrypt,
+        R::StatusNotSuccess { .. } => SsoFailureReason::StatusNotSuccess,
+        R::MissingDestination => SsoFailureReason::MissingDestination,
+        R::WrongDestination => SsoFailureReason::WrongDestination,
+        R::WrongIssuer => SsoFailureReason::WrongIssuer,
+        R::InResponseToMismatch => SsoFailureReason::InResponseToMismatch,
+        R::UnexpectedInResponseTo => SsoFailureReason::UnexpectedInResponseTo,
+        R::MissingInResponseTo => SsoFailureReason::MissingInResponseTo,
+        R::NoAssertion => SsoFailureReason::NoAssertion,
+        R::MultipleAssertions => SsoFailureReason::MultipleAssertions,
+        R::Malformed(_) => SsoFailureReason::Malformed,
+        R::InvalidTime(_) => SsoFailureReason::InvalidTime,
+        R::MissingNameId => SsoFailureReason::MissingNameId,
+        R::NoBearerConfirmation => SsoFailureReason::NoBearerConfirmation,
+        R::WrongRecipient => SsoFailureReason::WrongRecipient,
+        R::ConfirmationExpired => SsoFailureReason::ConfirmationExpired,
+        R::ConfirmationNotYetValid => SsoFailureReason::ConfirmationNotYetValid,
+        R::NotYetValid => SsoFailureReason::NotYetValid,
+        R::Expired => SsoFailureReason::Expired,
+        R::MissingAudience => SsoFailureReason::MissingAudience,
+        R::WrongAudience => SsoFailureReason::WrongAudience,
+        R::MissingAuthnStatement => SsoFailureReason::MissingAuthnStatement,
+        R::SessionExpired => SsoFailureReason::SessionExpired,
     }
 }
 

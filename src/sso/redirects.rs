@@ -8,6 +8,7 @@ use super::SsoError;
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::redirect_uris::{self as store, RedirectUri};
 use crate::store::StoreError;
 
@@ -82,7 +83,7 @@ pub async fn add(
                 other => other.into(),
             })?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            record(conn, &ctx, "redirect_uri.added", &row)?;
+            record(conn, &ctx, EventType::RedirectUriAdded, &row)?;
             Ok(row)
         })
         .await
@@ -92,7 +93,7 @@ pub async fn add(
 fn record(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    event_type: &str,
+    event_type: EventType,
     row: &RedirectUri,
 ) -> Result<i64, SsoError> {
     Ok(record_change(
@@ -131,7 +132,7 @@ pub async fn remove(
                 store::find_redirect_uri(conn, &id)?.ok_or(SsoError::NotFound("redirect uri"))?;
             store::delete_redirect_uri(conn, &row.id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            record(conn, &ctx, "redirect_uri.removed", &row)?;
+            record(conn, &ctx, EventType::RedirectUriRemoved, &row)?;
             Ok(())
         })
         .await

@@ -8,6 +8,7 @@ use super::users::{UserRow, DEPROVISIONED};
 use super::StoreResult;
 use crate::db::schema::{identities, user_emails, users};
 use crate::db::DbConn;
+use crate::domain::{IdentitySourceKind, Provenance};
 
 /// One identity link of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -16,7 +17,8 @@ pub struct IdentityRow {
     pub id: String,
     pub user_id: String,
     pub organization_id: String,
-    pub source_kind: String,
+    #[diesel(deserialize_as = String)]
+    pub source_kind: IdentitySourceKind,
     pub source_id: String,
     pub external_id: String,
     pub created_at: NaiveDateTime,
@@ -68,7 +70,7 @@ pub fn live_users_by_scim_key(
 ) -> StoreResult<Vec<UserRow>> {
     let by_identity = identities::table
         .filter(identities::organization_id.eq(organization_id))
-        .filter(identities::source_kind.eq("scim"))
+        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
         .filter(identities::external_id.eq(key))
         .select(identities::user_id);
     Ok(users::table
@@ -76,7 +78,7 @@ pub fn live_users_by_scim_key(
         .filter(users::state.ne(DEPROVISIONED))
         .filter(
             users::id.eq_any(by_identity).or(users::provisioned_by
-                .eq("scim")
+                .eq(Provenance::Scim.as_str())
                 .and(users::user_name_lower.eq(key.to_lowercase()))),
         )
         .order(users::created_at.asc())
@@ -118,5 +120,62 @@ pub fn lock_person(conn: &mut DbConn, organization_id: &str, email_lower: &str) 
             .bind::<diesel::sql_types::Text, _>(format!("person:{organization_id}:{email_lower}"))
             .execute(pg)?;
     }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = identities)]
+pub struct NewIdentity<'a> {
+    pub id: &'a str,
+    pub user_id: &'a str,
+    pub organization_id: &'a str,
+    #[diesel(serialize_as = String)]
+    pub source_kind: IdentitySourceKind,
+    pub source_id: &'a str,
+    pub external_id: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_identity(conn: &mut DbConn, new: &NewIdentity<'_>) -> StoreResult<()> {
+    diesel::insert_into(identities::table)
+        .values(new.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The external id a source (directory) has linked to a user, if any.
+pub fn find_source_identity(
+    conn: &mut DbConn,
+    source_id: &str,
+    user_id: &str,
+) -> StoreResult<Option<(String, String)>> {
+    Ok(identities::table
+        .filter(identities::source_id.eq(source_id))
+        .filter(identities::user_id.eq(user_id))
+        .select((identities::id, identities::external_id))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn update_identity_external_id(
+    conn: &mut DbConn,
+    id: &str,
+    external_id: &str,
+) -> StoreResult<()> {
+    diesel::update(identities::table.find(id))
+        .set(identities::external_id.eq(external_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Drops a user's SCIM identities (on deprovisioning: the IdP may re-create the person
+/// with the same externalId, which must then link to the fresh record).
+pub fn delete_scim_identities(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
+    diesel::delete(
+        identities::table
+            .filter(identities::user_id.eq(user_id))
+            .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str())),
+    )
+    .execute(conn)?;
     Ok(())
 }

@@ -35,8 +35,10 @@ pub mod role_assignments;
 pub mod roles;
 pub mod saml_connections;
 pub mod scim_directories;
+pub mod seats;
 pub mod sp_keys;
 pub mod sso_codes;
+pub mod user_states;
 pub mod users;
 pub mod webhooks;
 

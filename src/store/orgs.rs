@@ -41,6 +41,13 @@ pub struct NewOrganization<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+impl Organization {
+    /// The row's id as a domain id.
+    pub fn org_id(&self) -> crate::domain::OrgId {
+        crate::domain::OrgId::new(&self.id)
+    }
+}
+
 /// A partial update: `None` leaves a column alone; `Some(None)` sets a nullable one to NULL.
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = organizations)]

@@ -12,6 +12,7 @@ use super::{validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::api_keys::{self, ApiKey, NewApiKey};
 
 /// What a key may do.
@@ -95,7 +96,8 @@ fn insert_key(
     kind: KeyKind,
     key: &str,
 ) -> Result<ApiKey, TenancyError> {
-    let created_by = (ctx.actor.kind != "system").then(|| ctx.actor.label());
+    let created_by =
+        (ctx.actor.kind != crate::domain::ActorKind::System).then(|| ctx.actor.label());
     api_keys::insert_api_key(
         conn,
         &NewApiKey {
@@ -113,7 +115,7 @@ fn insert_key(
         conn,
         ctx,
         &Change {
-            event_type: "api_key.created",
+            event_type: EventType::ApiKeyCreated,
             organization_id: None,
             subject_type: "api_key",
             subject_id: id,
@@ -157,7 +159,7 @@ pub fn create_api_key_blocking(
 ) -> Result<CreatedApiKey, TenancyError> {
     validate::name("name", name)?;
     let actor = Actor {
-        kind: "cli",
+        kind: crate::domain::ActorKind::Cli,
         id: "provisiond".into(),
     };
     app.db.write_blocking(|conn| {
@@ -197,7 +199,7 @@ pub async fn revoke_api_key(
             if key.revoked_at.is_some() {
                 return Ok(key.into());
             }
-            if key.kind == "admin" && api_keys::count_active_admin_keys(conn)? <= 1 {
+            if key.kind == KeyKind::Admin.as_str() && api_keys::count_active_admin_keys(conn)? <= 1 {
                 return Err(TenancyError::Conflict {
                     field: None,
                     message: "this is the last active admin key; create another before revoking it".into(),
@@ -209,7 +211,7 @@ pub async fn revoke_api_key(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "api_key.revoked",
+                    event_type: EventType::ApiKeyRevoked,
                     organization_id: None,
                     subject_type: "api_key",
                     subject_id: &key.id,

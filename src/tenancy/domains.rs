@@ -9,6 +9,7 @@ use super::organizations::load as load_org;
 use super::{conflict_on_unique, validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
 use crate::store::domains::{self, Domain, NewDomain};
 
 /// The label under which the TXT record is published: `_provisiond-challenge.<domain>`.
@@ -104,7 +105,7 @@ pub async fn add_domain(
                 .ok_or(TenancyError::NotFound("domain"))?
                 .into();
             let data = json!({ "domain": { "id": view.id, "domain": view.domain, "verified": view.verified } });
-            let event_type = if verified { "domain.verified" } else { "domain.added" };
+            let event_type = if verified { EventType::DomainVerified } else { EventType::DomainAdded };
             record_change(
                 conn,
                 &ctx,
@@ -189,7 +190,7 @@ pub async fn verify_domain(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "domain.verified",
+                    event_type: EventType::DomainVerified,
                     organization_id: Some(&current.organization_id),
                     subject_type: "domain",
                     subject_id: &current.id,
@@ -220,7 +221,7 @@ pub async fn delete_domain(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "domain.deleted",
+                    event_type: EventType::DomainDeleted,
                     organization_id: Some(&org.id),
                     subject_type: "domain",
                     subject_id: &domain.id,

@@ -9,6 +9,7 @@ use super::{conflict_on_unique, validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::store::orgs::{self, NewOrganization, Organization, OrganizationChanges};
 use crate::store::roles::{self, NewRole};
 
@@ -185,7 +186,7 @@ pub async fn create_organization(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "organization.created",
+                    event_type: EventType::OrganizationCreated,
                     organization_id: Some(&id),
                     subject_type: "organization",
                     subject_id: &id,
@@ -284,7 +285,7 @@ pub async fn update_organization(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "organization.updated",
+                    event_type: EventType::OrganizationUpdated,
                     organization_id: Some(&current.id),
                     subject_type: "organization",
                     subject_id: &current.id,
@@ -315,7 +316,7 @@ pub async fn delete_organization(
                 conn,
                 &ctx,
                 &Change {
-                    event_type: "organization.deleted",
+                    event_type: EventType::OrganizationDeleted,
                     organization_id: Some(&current.id),
                     subject_type: "organization",
                     subject_id: &current.id,

@@ -9,6 +9,7 @@ use super::organizations::load as load_org;
 use super::{conflict_on_unique, validate, TenancyError};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
+use crate::domain::EventType;
 use crate::store::roles::{self, NewRole, Role, RoleChanges};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -89,7 +90,7 @@ pub async fn create_role(
             let view: RoleView = roles::find_role(conn, &org.id, &id)?
                 .ok_or(TenancyError::NotFound("role"))?
                 .into();
-            record(conn, &ctx, "role.created", &view)?;
+            record(conn, &ctx, EventType::RoleCreated, &view)?;
             Ok(view)
         })
         .await
@@ -153,7 +154,7 @@ pub async fn update_role(
             let view: RoleView = roles::find_role(conn, &org.id, &current.id)?
                 .ok_or(TenancyError::NotFound("role"))?
                 .into();
-            record(conn, &ctx, "role.updated", &view)?;
+            record(conn, &ctx, EventType::RoleUpdated, &view)?;
             Ok(view)
         })
         .await
@@ -182,7 +183,7 @@ pub async fn delete_role(
             }
             roles::delete_role(conn, &current.id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            record(conn, &ctx, "role.deleted", &current.into())?;
+            record(conn, &ctx, EventType::RoleDeleted, &current.into())?;
             Ok(())
         })
         .await
@@ -191,7 +192,7 @@ pub async fn delete_role(
 fn record(
     conn: &mut crate::db::DbConn,
     ctx: &ChangeContext<'_>,
-    event_type: &str,
+    event_type: EventType,
     role: &RoleView,
 ) -> Result<i64, TenancyError> {
     Ok(record_change(

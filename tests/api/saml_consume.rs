@@ -27,8 +27,8 @@ saml_db_tests! {
         let (a, info) = block_on(validate_and_consume(
             &app, "conn_1", &b64("responses/okta-rsa-assertion.xml"), at(12, 1),
         )).unwrap();
-        assert_eq!(a.issuer, OKTA);
-        assert_eq!(a.in_response_to.as_deref(), Some(REQ));
+        assert_eq!(a.issuer(), OKTA);
+        assert_eq!(a.in_response_to(), Some(REQ));
         assert_eq!(info.id, "conn_1");
         assert_eq!(info.organization_id, "org_acme");
         assert_eq!(info.attribute_mapping.get("email").map(String::as_str), Some("email"));
@@ -115,7 +115,7 @@ saml_db_tests! {
         let app = db2.replica();
         insert_okta_connection(&app, "acme", "conn_1", true);
         let (a, info) = block_on(validate_and_consume(&app, "conn_1", &idp, at(12, 1))).unwrap();
-        assert_eq!(a.in_response_to, None);
+        assert_eq!(a.in_response_to(), None);
         assert_eq!(info.authn_request, None);
         let err = block_on(validate_and_consume(&app, "conn_1", &idp, at(12, 2))).unwrap_err();
         assert!(matches!(err, SsoError::Replayed), "{err:?}");
@@ -155,7 +155,7 @@ saml_db_tests! {
         let (a, _) = block_on(validate_and_consume(
             &app, "conn_1", &b64("encrypted/oaep-mgf1p-aes128-gcm.xml"), at(12, 1),
         )).unwrap();
-        assert_eq!(a.name_id, "alice@example.com");
+        assert_eq!(a.name_id(), "alice@example.com");
         let pair = block_on(sp_key_pair(&app, None)).unwrap();
         let expected = openssl::x509::X509::from_pem(fixture("keys/sp-rsa.crt").as_bytes()).unwrap();
         assert_eq!(pair.cert.to_der().unwrap(), expected.to_der().unwrap());
@@ -242,7 +242,7 @@ saml_db_tests! {
         assert_eq!(err.kind(), "decrypt", "{err:?}");
         insert_own_sp_key(&app, "conn_1");
         let (a, _) = block_on(validate_and_consume(&app, "conn_1", &enc, at(12, 1))).unwrap();
-        assert_eq!(a.name_id, "alice@example.com");
+        assert_eq!(a.name_id(), "alice@example.com");
     }
 
     fn aes_cbc_only_when_the_connection_opts_in_with_its_own_key(db) {
@@ -269,7 +269,7 @@ saml_db_tests! {
         insert_own_sp_key(&app, "conn_1");
         assert_eq!(decrypt_err(&gcm), DecryptError::DataEncryptionNotAllowed);
         let (a, _) = block_on(validate_and_consume(&app, "conn_1", &cbc, at(12, 1))).unwrap();
-        assert_eq!(a.name_id, "alice@example.com");
+        assert_eq!(a.name_id(), "alice@example.com");
     }
 }
 

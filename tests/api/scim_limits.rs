@@ -237,7 +237,7 @@ fn member_rows_and_their_events_take_a_few_statements_per_thousand() {
     let changes: Vec<Change<'_>> = ids
         .iter()
         .map(|u| Change {
-            event_type: "group.member_added",
+            event_type: provisiond::domain::EventType::GroupMemberAdded,
             organization_id: Some(&org),
             subject_type: "group",
             subject_id: &group,

@@ -105,7 +105,7 @@ backend_tests! {
                 id,
                 user_id: &ben,
                 organization_id: &sso.org_id,
-                source_kind: kind,
+                source_kind: kind.parse().unwrap(),
                 source_id: &source,
                 external_id: ext,
                 created_at: at,

@@ -110,7 +110,7 @@ impl MappingError {
     /// A stable label for logs, events and the app's `error` parameter.
     pub fn kind(&self) -> &'static str {
         match self {
-            MappingError::MissingEmail => "missing_email",
+            MappingError::MissingEmail => crate::domain::SsoFailureReason::MissingEmail.as_str(),
         }
     }
 }

@@ -16,6 +16,7 @@ use super::{ConnectionView, CreateConnection, UpdateConnection};
 use crate::app::AppState;
 use crate::changes::{record_change, Actor, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::jit::mapping::Preset;
 use crate::saml::encryption::DataEncryption;
 use crate::sso::redirects::require_allowed;
@@ -45,7 +46,7 @@ pub(super) fn load_org(conn: &mut DbConn, org: &str) -> Result<orgs::Organizatio
 pub(super) fn record(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
-    event_type: &str,
+    event_type: EventType,
     v: &ConnectionView,
 ) -> Result<i64, SsoError> {
     Ok(record_change(
@@ -159,7 +160,7 @@ pub async fn create_connection(
                 store_sp_key(conn, &app2, &id, pems, now)?;
             }
             let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
-            record(conn, &ctx, "connection.created", &v)?;
+            record(conn, &ctx, EventType::ConnectionCreated, &v)?;
             Ok(v)
         })
         .await
@@ -330,7 +331,7 @@ pub async fn update_connection(
                 store_sp_key(conn, &app2, &current.id, pems, now)?;
             }
             let v = load_view(conn, &app2.config.public_url, &org.id, &current.id)?;
-            record(conn, &ctx, "connection.updated", &v)?;
+            record(conn, &ctx, EventType::ConnectionUpdated, &v)?;
             Ok(v)
         })
         .await
@@ -350,7 +351,7 @@ pub async fn delete_connection(
             let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
             store::delete_connection(conn, &v.id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
-            record(conn, &ctx, "connection.deleted", &v)?;
+            record(conn, &ctx, EventType::ConnectionDeleted, &v)?;
             Ok(())
         })
         .await

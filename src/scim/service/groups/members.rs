@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::changes::{record_change, record_changes, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::scim::error::ScimError;
 use crate::scim::representation::distinct;
 use crate::scim::service::ServiceError;
@@ -47,9 +48,9 @@ pub(super) fn member_events(
         .iter()
         .map(|user| Change {
             event_type: if added {
-                "group.member_added"
+                EventType::GroupMemberAdded
             } else {
-                "group.member_removed"
+                EventType::GroupMemberRemoved
             },
             organization_id: Some(org),
             subject_type: "group",
@@ -65,7 +66,7 @@ pub(super) fn group_event(
     conn: &mut DbConn,
     ctx: &ChangeContext<'_>,
     org: &str,
-    event_type: &str,
+    event_type: EventType,
     id: &str,
     name: &str,
 ) -> Result<(), ServiceError> {

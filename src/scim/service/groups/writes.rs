@@ -10,6 +10,7 @@ use super::{not_found, NAME_TAKEN, RT};
 use crate::app::AppState;
 use crate::changes::ChangeContext;
 use crate::db::DbConn;
+use crate::domain::EventType;
 use crate::scim::error::ScimError;
 use crate::scim::filter::get_ci;
 use crate::scim::patch::{apply_operations, PatchOperation};
@@ -77,7 +78,7 @@ pub(super) fn create(
         conn,
         &ctx,
         &org,
-        "group.created",
+        EventType::GroupCreated,
         &row.id,
         &row.display_name,
     )?;
@@ -126,7 +127,7 @@ fn finish(
             conn,
             ctx,
             org,
-            "group.updated",
+            EventType::GroupUpdated,
             &existing.id,
             &p.display_name,
         )?;
@@ -210,7 +211,7 @@ pub(super) fn delete(
         conn,
         &ctx,
         &org,
-        "group.deleted",
+        EventType::GroupDeleted,
         id,
         &existing.display_name,
     )?;

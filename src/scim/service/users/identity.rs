@@ -3,9 +3,11 @@
 
 use serde_json::{json, Value};
 
-use super::profile::{email_rows, user_data};
+use super::profile::email_rows;
 use crate::changes::{record_change, Change, ChangeContext};
 use crate::db::DbConn;
+use crate::domain::{EventType, IdentitySourceKind, Provenance, UserState};
+use crate::lifecycle::transitions::{self, Subject, Update};
 use crate::scim::error::ScimError;
 use crate::scim::service::{unique, Caller, ServiceError};
 use crate::store::identities::users_by_email;
@@ -37,7 +39,7 @@ pub(super) fn link_identity(
                     id: &id,
                     user_id,
                     organization_id: &caller.auth.organization_id,
-                    source_kind: "scim",
+                    source_kind: IdentitySourceKind::Scim,
                     source_id: dir,
                     external_id: ext,
                     created_at: ctx.now.naive_utc(),
@@ -48,11 +50,11 @@ pub(super) fn link_identity(
                 conn,
                 ctx,
                 &Change {
-                    event_type: "identity.linked",
+                    event_type: EventType::IdentityLinked,
                     organization_id: Some(&caller.auth.organization_id),
                     subject_type: "user",
                     subject_id: user_id,
-                    data: json!({ "user": { "id": user_id }, "identity": { "source_kind": "scim", "source_id": dir, "external_id": ext } }),
+                    data: json!({ "user": { "id": user_id }, "identity": { "source_kind": IdentitySourceKind::Scim, "source_id": dir, "external_id": ext } }),
                 },
             )?;
             Ok(())
@@ -77,20 +79,18 @@ pub(super) fn adopt_sso_user(
     let org = &caller.auth.organization_id;
     let Some(user) = users_by_email(conn, org, email_lower)?
         .into_iter()
-        .find(|u| {
-            u.state != "deprovisioned" && matches!(u.provisioned_by.as_str(), "jit" | "invite")
-        })
+        .find(|u| u.state.is_live() && u.provisioned_by.sso_owned())
     else {
         return Ok(None);
     };
     if user.user_name_lower == p.user_name_lower
         || store::identities_of_users(conn, std::slice::from_ref(&user.id))?
             .iter()
-            .any(|i| i.source_kind == "scim")
+            .any(|i| i.source_kind == IdentitySourceKind::Scim)
     {
         return Ok(None);
     }
-    if user.state != "active" || p.state != "active" {
+    if user.state != UserState::Active || p.state != UserState::Active {
         return Err(ScimError::uniqueness(format!(
             "a user with this email already exists (id {}, state {}, created by SSO login)",
             user.id, user.state
@@ -102,20 +102,15 @@ pub(super) fn adopt_sso_user(
     store::replace_user_emails(conn, &user.id, &email_rows(resource, &user.id, org))?;
     // The directory is its authority from now on (the inactivity policy, for one, only
     // touches users of JIT-only origin).
-    store::set_provisioned_by(conn, &user.id, "scim")?;
-    let mut data = user_data(&user.id, p);
-    data["adopted"] = json!(true);
-    data["user"]["provisioned_by"] = json!("scim");
-    data["previously_provisioned_by"] = json!(user.provisioned_by);
-    record_change(
+    transitions::adopt_for_scim(conn, &user.user_id())?;
+    transitions::record_updated(
         conn,
         ctx,
-        &Change {
-            event_type: "user.updated",
-            organization_id: Some(org),
-            subject_type: "user",
-            subject_id: &user.id,
-            data,
+        &Subject::from_profile(&user.id, org, p, Provenance::Scim),
+        Update {
+            changed: None,
+            source: Provenance::Scim,
+            previously_provisioned_by: Some(user.provisioned_by),
         },
     )?;
     link_identity(conn, ctx, caller, &user.id, p.external_id.as_deref())?;

@@ -2,8 +2,9 @@
 //! JSON (without derived attributes), the `user_emails` index rows, and the `user`
 //! object of the `user.*` event payloads.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::domain::UserState;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{as_bool, get_ci};
 use crate::scim::value::take_ci;
@@ -26,7 +27,7 @@ pub(super) fn storable(mut resource: Value) -> Value {
 }
 
 /// The profile columns of a resource in lifecycle state `state`.
-pub(super) fn profile(resource: &Value, state: &str) -> Result<UserProfile, ScimError> {
+pub(super) fn profile(resource: &Value, state: UserState) -> Result<UserProfile, ScimError> {
     let user_name = str_at(resource, "userName")
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -52,8 +53,8 @@ pub(super) fn profile(resource: &Value, state: &str) -> Result<UserProfile, Scim
             .and_then(|n| str_at(n, "familyName"))
             .map(str::to_owned),
         display_name: str_at(resource, "displayName").map(str::to_owned),
-        active: state == "active",
-        state: state.to_owned(),
+        active: state.holds_seat(),
+        state,
         attributes: storable(resource.clone()).to_string(),
     })
 }
@@ -79,8 +80,4 @@ pub(super) fn email_rows(resource: &Value, user_id: &str, org: &str) -> Vec<User
         });
     }
     out
-}
-
-pub(super) fn user_data(row_id: &str, p: &UserProfile) -> Value {
-    json!({ "user": { "id": row_id, "userName": p.user_name, "externalId": p.external_id, "state": p.state } })
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::RT;
 use crate::db::DbConn;
+use crate::domain::UserState;
 use crate::scim::filter::get_ci;
 use crate::scim::representation::{set_meta, Projection};
 use crate::scim::service::{by_owner, Rendered, ServiceError};
@@ -55,7 +56,7 @@ pub(super) fn render(row: &UserRow, groups: &[(String, String)], base: &str) -> 
     ) {
         set_ci(&mut obj, "displayName", json!(d));
     }
-    set_ci(&mut obj, "active", json!(row.state == "active"));
+    set_ci(&mut obj, "active", json!(row.state == UserState::Active));
     take_ci(&mut obj, "groups");
     if !groups.is_empty() {
         let items: Vec<Value> = groups

@@ -2,6 +2,7 @@
 #![expect(clippy::unwrap_used)]
 use super::profile::profile;
 use super::render::render;
+use crate::domain::{Provenance, UserState};
 use crate::store::users::UserRow;
 use serde_json::Value;
 
@@ -23,8 +24,8 @@ fn jit_row() -> UserRow {
         family_name: Some("Lee".into()),
         display_name: None,
         active: true,
-        state: "active".into(),
-        provisioned_by: "jit".into(),
+        state: UserState::Active,
+        provisioned_by: Provenance::Jit,
         attributes: "{}".into(),
         version: 3,
         created_at: t,
@@ -49,7 +50,7 @@ fn jit_user_renders_as_a_full_scim_user() {
     assert_eq!(v["meta"]["version"], "W/\"3\"");
     assert_eq!(v["meta"]["location"], "https://x/scim/v2/Users/u1");
     // Its profile survives a round trip through the stored form.
-    let p = profile(&v, "active").unwrap();
+    let p = profile(&v, UserState::Active).unwrap();
     assert_eq!(p.user_name_lower, "ann@example.com");
     assert_eq!(p.given_name.as_deref(), Some("Ann"));
     let stored: Value = serde_json::from_str(&p.attributes).unwrap();
@@ -63,7 +64,7 @@ fn jit_user_renders_as_a_full_scim_user() {
 #[test]
 fn suspended_state_renders_inactive() {
     let mut row = jit_row();
-    row.state = "suspended".into();
+    row.state = UserState::Suspended;
     row.attributes = r#"{"userName":"ann@example.com","active":true}"#.into();
     assert_eq!(render(&row, &[], "b")["active"], false);
 }

@@ -2,15 +2,17 @@
 //! lifecycle (active ↔ suspended, DELETE → deprovisioned), seats (`max_seats`), the
 //! profile columns and emails index, the identity link, and the `user.*` events.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::identity::{adopt_sso_user, link_identity};
-use super::profile::{email_rows, profile, storable, user_data};
+use super::profile::{email_rows, profile, storable};
 use super::render::{render, render_one, rendered};
 use super::{not_found, RT};
 use crate::app::AppState;
-use crate::changes::{record_change, Change, ChangeContext};
+use crate::changes::ChangeContext;
 use crate::db::DbConn;
+use crate::domain::{OrgId, Provenance, UserState};
+use crate::lifecycle::transitions::{self, Seat, Subject, Update};
 use crate::scim::error::ScimError;
 use crate::scim::filter::{as_bool, get_ci};
 use crate::scim::patch::{apply_operations, PatchOperation};
@@ -24,12 +26,10 @@ use crate::store::users::{self as store, UserRow};
 /// lock first ([`store::lock_organization`]) so concurrent seat takers of a limited
 /// organization serialize; unlimited organizations do not queue here.
 fn take_seat(conn: &mut DbConn, org: &str) -> Result<(), ServiceError> {
-    match store::check_seat(conn, org)? {
-        store::Seat::Available => Ok(()),
-        store::Seat::LimitReached(max) => Err(seat_limit(max).into()),
-        store::Seat::UnknownOrganization => {
-            Err(ScimError::not_found("organization not found").into())
-        }
+    match transitions::check_seat(conn, &OrgId::new(org))? {
+        Seat::Available => Ok(()),
+        Seat::LimitReached(max) => Err(seat_limit(max).into()),
+        Seat::UnknownOrganization => Err(ScimError::not_found("organization not found").into()),
     }
 }
 
@@ -46,7 +46,11 @@ pub(super) fn create(
     let org = caller.auth.organization_id.clone();
     let actor = caller.auth.actor();
     let ctx = ChangeContext::new(app, &actor, caller.request_id.as_deref());
-    let state = if want_active { "active" } else { "suspended" };
+    let state = if want_active {
+        UserState::Active
+    } else {
+        UserState::Suspended
+    };
     let p = profile(&incoming.resource, state)?;
     if let Some(email) = p.email_lower.clone() {
         // Serializes with SAML first logins of the same person (jit::login).
@@ -61,26 +65,10 @@ pub(super) fn create(
     }
     let id = app.ids.id();
     let previous = store::find_deprovisioned_by_user_name(conn, &org, &p.user_name_lower)?;
-    store::insert_user(conn, &p.as_new(&id, &org, "scim", ctx.now.naive_utc()))
+    let new = p.as_new(&id, &org, Provenance::Scim, ctx.now.naive_utc());
+    transitions::create(conn, &ctx, &new, None, previous)
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
     store::replace_user_emails(conn, &id, &email_rows(&incoming.resource, &id, &org))?;
-    let mut data = user_data(&id, &p);
-    data["user"]["provisioned_by"] = json!("scim");
-    if let Some(prev) = &previous {
-        data["recreated"] = json!(true);
-        data["previous_user_id"] = json!(prev);
-    }
-    record_change(
-        conn,
-        &ctx,
-        &Change {
-            event_type: "user.created",
-            organization_id: Some(&org),
-            subject_type: "user",
-            subject_id: &id,
-            data,
-        },
-    )?;
     link_identity(conn, &ctx, caller, &id, p.external_id.as_deref())?;
     let row = store::find_live_user(conn, &org, &id)?.ok_or_else(|| not_found(&id))?;
     rendered(conn, &row, &base_url(app), None)
@@ -99,13 +87,13 @@ pub(super) fn save(
     let actor = caller.auth.actor();
     let ctx = ChangeContext::new(app, &actor, caller.request_id.as_deref());
     let wanted = get_ci(&resource, "active").and_then(as_bool);
-    let was_active = existing.state == "active";
+    let was_active = existing.state == UserState::Active;
     let state = match wanted {
-        Some(false) => "suspended",
-        Some(true) => "active",
-        None => existing.state.as_str(),
+        Some(false) => UserState::Suspended,
+        Some(true) => UserState::Active,
+        None => existing.state,
     };
-    if state == "active" && !was_active {
+    if state == UserState::Active && !was_active {
         take_seat(conn, org)?;
     }
     let p = profile(&resource, state)?;
@@ -128,13 +116,7 @@ pub(super) fn save(
     store::update_user(conn, &existing.id, &p, version, ctx.now.naive_utc())
         .map_err(|e| unique(e, "userName is already taken in this organization"))?;
     if state != existing.state {
-        store::record_state_change(
-            conn,
-            &existing.id,
-            ctx.now.naive_utc(),
-            &actor.label(),
-            None,
-        )?;
+        transitions::stamp_state_change(conn, &ctx, &existing.user_id(), None)?;
     }
     store::replace_user_emails(
         conn,
@@ -142,33 +124,22 @@ pub(super) fn save(
         &email_rows(&resource, &existing.id, org),
     )?;
     link_identity(conn, &ctx, caller, &existing.id, p.external_id.as_deref())?;
-    if existing.provisioned_by != "scim" {
+    let adopted = existing.provisioned_by != Provenance::Scim;
+    if adopted {
         // A directory writing a user SSO created adopts it (as a create would).
-        store::set_provisioned_by(conn, &existing.id, "scim")?;
+        transitions::adopt_for_scim(conn, &existing.user_id())?;
     }
-    let mut events = Vec::new();
+    let subject = Subject::from_profile(&existing.id, org, &p, Provenance::Scim);
     if !attrs_same {
-        events.push("user.updated");
+        let update = Update {
+            changed: None,
+            source: Provenance::Scim,
+            previously_provisioned_by: adopted.then_some(existing.provisioned_by),
+        };
+        transitions::record_updated(conn, &ctx, &subject, update)?;
     }
     if state != existing.state {
-        match state {
-            "suspended" => events.push("user.suspended"),
-            "active" => events.push("user.reactivated"),
-            _ => {}
-        }
-    }
-    for event_type in events {
-        record_change(
-            conn,
-            &ctx,
-            &Change {
-                event_type,
-                organization_id: Some(org),
-                subject_type: "user",
-                subject_id: &existing.id,
-                data: user_data(&existing.id, &p),
-            },
-        )?;
+        transitions::record_state_written(conn, &ctx, &subject, existing.state)?;
     }
     let row =
         store::find_live_user(conn, org, &existing.id)?.ok_or_else(|| not_found(&existing.id))?;
@@ -207,32 +178,22 @@ pub(super) fn delete(
     let org = caller.auth.organization_id.clone();
     let actor = caller.auth.actor();
     let ctx = ChangeContext::new(app, &actor, caller.request_id.as_deref());
-    store::deprovision_user(conn, &id, existing.version + 1, ctx.now.naive_utc())?;
-    store::record_state_change(conn, &id, ctx.now.naive_utc(), &actor.label(), None)?;
-    store::delete_scim_identities(conn, &id)?;
-    for group_id in store::remove_user_from_groups(conn, &id)? {
-        record_change(
-            conn,
-            &ctx,
-            &Change {
-                event_type: "group.member_removed",
-                organization_id: Some(&org),
-                subject_type: "group",
-                subject_id: &group_id,
-                data: json!({ "group": { "id": group_id }, "user": { "id": id } }),
-            },
-        )?;
-    }
-    record_change(
+    // Deprovisioning is a compare-and-set on the state: when an app action or the
+    // inactivity policy changed it since the read, read the user again and retry; a user
+    // deprovisioned meanwhile is gone for SCIM (404).
+    let mut current = existing.clone();
+    let mut attempts = 0;
+    while !transitions::transition(
         conn,
         &ctx,
-        &Change {
-            event_type: "user.deprovisioned",
-            organization_id: Some(&org),
-            subject_type: "user",
-            subject_id: &id,
-            data: json!({ "user": { "id": id, "userName": existing.user_name, "state": "deprovisioned" } }),
-        },
-    )?;
+        &Subject::from(&current),
+        UserState::Deprovisioned,
+        None,
+    )? {
+        attempts += 1;
+        current = store::find_live_user(conn, &org, &id)?
+            .filter(|_| attempts < 3)
+            .ok_or_else(|| not_found(&id))?;
+    }
     Ok(())
 }
