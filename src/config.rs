@@ -2,6 +2,9 @@
 //!
 //! Every key is documented in `docs/operations.md` and `provisiond.example.toml` (a test
 //! parses that file, so the example cannot drift from the struct).
+//!
+//! Over 400 lines on purpose: each setting is a field in every layer (struct, defaults,
+//! file, environment, flags), kept side by side so a new setting is added in one place.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! Tests for PATCH, many with the request bodies Okta and Entra send
 //! (`tests/fixtures/scim/`).
+//! Over 400 lines on purpose: test cases only.
 #![expect(clippy::unwrap_used)]
 
 use super::*;

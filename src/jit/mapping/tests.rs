@@ -1,5 +1,6 @@
 //! Unit tests of [`super::map_assertion`] with every preset, overrides and the email
 //! fallback.
+//! Over 400 lines on purpose: test cases only.
 #![expect(clippy::unwrap_used)]
 use super::*;
 
