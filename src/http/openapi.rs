@@ -16,7 +16,9 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
@@ -26,8 +28,22 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::routes::{table, Access, Area, RouteInfo};
+use crate::admin::scim_directories::CreateDirectory;
+use crate::jit::invitations::{CreateInvitation, InvitationView};
+use crate::lifecycle::feed::{AuditView, EventView};
+use crate::lifecycle::inactivity::Outcome;
+use crate::lifecycle::users::{
+    GroupView as UserGroupView, RoleView as UserRoleView, UserState, UserView,
+};
+use crate::lifecycle::users_http::{ActionBody, RoleBody, StatesBody};
+use crate::lifecycle::webhooks::{
+    CreateEndpoint, DeliveryView, EndpointView, EndpointWithSecret, UpdateEndpoint,
+};
 use crate::scim::directories::{CreatedDirectory, CreatedToken, DirectoryView};
 use crate::scim::http::SCIM_JSON;
+use crate::sso::connections::{
+    ConnectionView, CreateConnection, SpCertificateView, UpdateConnection,
+};
 use crate::tenancy::api_keys::{ApiKeyView, CreateApiKey, CreatedApiKey};
 use crate::tenancy::domains::{AddDomain, DomainView, VerifyDomain};
 use crate::tenancy::organizations::{CreateOrganization, OrganizationView, UpdateOrganization};
@@ -64,8 +80,9 @@ pub struct ScimErrorBody {
 enum Payload {
     /// JSON with a named schema (registered under `components.schemas`).
     Json(Named),
-    /// `{"data": [<named>], …}`: a page of a named schema.
-    Page(Named),
+    /// `{"data": [<named>], …}`: a page of a named schema, with more top-level fields
+    /// (such as the next cursor) if any.
+    Page(Named, Vec<Field>),
     /// JSON object, not described further.
     Object,
     /// `application/scim+json`, a SCIM resource or message (RFC 7643/7644).
@@ -90,7 +107,12 @@ fn json<T: ToSchema>() -> Payload {
 }
 
 fn page<T: ToSchema>() -> Payload {
-    Payload::Page(named::<T>())
+    Payload::Page(named::<T>(), Vec::new())
+}
+
+/// A page with more top-level fields next to `data`.
+fn page_with<T: ToSchema>(more: Vec<Field>) -> Payload {
+    Payload::Page(named::<T>(), more)
 }
 
 fn named<T: ToSchema>() -> Named {
@@ -100,35 +122,141 @@ fn named<T: ToSchema>() -> Named {
     Named { name, schemas }
 }
 
+/// A field of a hand-described object: name, schema, required.
+type Field = (&'static str, RefOr<Schema>, bool);
+
+/// An object described by hand (for answers built as raw JSON), registered under `name`
+/// with the named schemas its fields refer to.
+fn described(name: &str, description: &str, fields: Vec<Field>, refers: Vec<Named>) -> Named {
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description));
+    for (field, schema, required) in fields {
+        object = object.property(field, schema);
+        if required {
+            object = object.required(field);
+        }
+    }
+    let mut schemas = vec![(name.to_owned(), object.into())];
+    schemas.extend(refers.into_iter().flat_map(|n| n.schemas));
+    Named {
+        name: name.to_owned(),
+        schemas,
+    }
+}
+
+fn string() -> RefOr<Schema> {
+    String::schema()
+}
+
+fn nullable_string() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .into()
+}
+
+fn date_time(nullable: bool) -> RefOr<Schema> {
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .into()
+}
+
+fn array_of(items: RefOr<Schema>) -> RefOr<Schema> {
+    ArrayBuilder::new().items(items).into()
+}
+
 /// The profile `POST /sso/token` answers: built as JSON by `sso::codes::exchange`, so
 /// described here by its public contract (docs/sso.md); more fields may appear.
 fn login_profile() -> Payload {
-    let object = || ObjectBuilder::new().schema_type(Type::Object);
-    let schema = object()
-        .description(Some(
-            "The login's profile: the user (as the app API shows users), the organization, \
-             roles, groups and IdP attributes, and whether JIT created the user",
-        ))
-        .property("user", object())
-        .property(
-            "organization",
-            object()
-                .property("id", String::schema())
-                .property("slug", String::schema())
-                .property("name", String::schema()),
-        )
-        .property("roles", ArrayBuilder::new())
-        .property("groups", ArrayBuilder::new())
-        .property("attributes", object())
-        .property("is_new_user", bool::schema())
-        .required("user")
-        .required("organization")
-        .required("roles")
-        .required("is_new_user");
-    Payload::Json(Named {
-        name: "LoginProfile".to_owned(),
-        schemas: vec![("LoginProfile".to_owned(), schema.into())],
-    })
+    let user = named::<UserView>();
+    let role = named::<UserRoleView>();
+    let group = named::<UserGroupView>();
+    let organization = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("id", string())
+        .property("slug", string())
+        .property("name", string())
+        .required("id")
+        .required("slug")
+        .required("name");
+    let connection = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("id", string())
+        .property("idp_entity_id", nullable_string())
+        .required("id");
+    let fields: Vec<Field> = vec![
+        ("user", schema_ref(&user.name), true),
+        ("organization", organization.into(), true),
+        ("roles", array_of(schema_ref(&role.name)), true),
+        ("groups", array_of(string()), false),
+        ("directory_groups", array_of(schema_ref(&group.name)), false),
+        ("attributes", any_object(), false),
+        ("connection", connection.into(), false),
+        ("name_id", nullable_string(), false),
+        ("name_id_format", nullable_string(), false),
+        ("session_index", nullable_string(), false),
+        ("session_expires_at", date_time(true), false),
+        ("is_new_user", bool::schema(), true),
+        ("initiated_by", nullable_string(), false),
+        ("state", nullable_string(), false),
+    ];
+    Payload::Json(described(
+        "LoginProfile",
+        "The login's profile: the user (as the app API shows users), the organization, \
+         roles, groups and IdP attributes, and whether JIT created the user",
+        fields,
+        vec![user, role, group],
+    ))
+}
+
+/// The event feeds' cursor: the `seq` of the last event of the page (the request's
+/// `after` on an empty page).
+fn next_after() -> Vec<Field> {
+    vec![("next_after", i64::schema(), true)]
+}
+
+/// `GET /healthz`.
+fn health() -> Payload {
+    Payload::Json(described(
+        "Health",
+        "The process is up",
+        vec![("status", string(), true)],
+        vec![],
+    ))
+}
+
+/// `GET /readyz`: `ready` with the database backend, or `not_ready` with a reason.
+fn readiness() -> Payload {
+    Payload::Json(described(
+        "Readiness",
+        "`status` is `ready` (with `database`, the backend) or `not_ready` (with `reason`)",
+        vec![
+            ("status", string(), true),
+            ("database", string(), false),
+            ("reason", string(), false),
+        ],
+        vec![],
+    ))
+}
+
+/// An allowed login redirect URI (`admin::sso`, built as JSON).
+fn redirect_uri() -> Named {
+    described(
+        "RedirectUri",
+        "An allowed login redirect URI",
+        vec![
+            ("id", string(), true),
+            ("uri", string(), true),
+            ("created_at", date_time(false), true),
+        ],
+        vec![],
+    )
 }
 
 /// What the document says about an operation beyond its table row.
@@ -164,10 +292,10 @@ const GONE: &str = "Deleted";
 fn doc(operation_id: &str) -> Option<Doc> {
     use Payload::{Empty, Object, Scim, Text, Xml};
     let doc = match operation_id {
-        "healthz" => d("Liveness: the process is up", vec![(200, OK, Object)]),
+        "healthz" => d("Liveness: the process is up", vec![(200, OK, health())]),
         "readyz" => d(
             "Readiness: the database answers and carries every migration",
-            vec![(200, "Ready", Object), (503, "Not ready", Object)],
+            vec![(200, "Ready", readiness()), (503, "Not ready", readiness())],
         ),
         "metrics" => d("Prometheus metrics", vec![(200, OK, Text)]),
         "openapi" => d("This OpenAPI document", vec![(200, OK, Object)]),
@@ -221,7 +349,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
             "Create a SCIM directory (its first token is shown once)",
             vec![(201, CREATED, json::<CreatedDirectory>())],
         )
-        .body(Object, false),
+        .body(json::<CreateDirectory>(), false),
         "list_scim_directories" => d(
             "List an organization's SCIM directories",
             vec![(200, OK, page::<DirectoryView>())],
@@ -237,27 +365,43 @@ fn doc(operation_id: &str) -> Option<Doc> {
         "revoke_scim_token" => d("Revoke a SCIM token", vec![(204, GONE, Empty)]),
         "create_saml_connection" => d(
             "Create a SAML connection (from IdP metadata XML or explicit values)",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<ConnectionView>())],
         )
-        .body(Object, true),
+        .body(json::<CreateConnection>(), true),
         "list_saml_connections" => d(
             "List an organization's SAML connections",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<ConnectionView>())],
         ),
-        "get_saml_connection" => d("Get a SAML connection", vec![(200, OK, Object)]),
-        "update_saml_connection" => {
-            d("Update a SAML connection", vec![(200, OK, Object)]).body(Object, false)
-        }
+        "get_saml_connection" => d(
+            "Get a SAML connection",
+            vec![(200, OK, json::<ConnectionView>())],
+        ),
+        "update_saml_connection" => d(
+            "Update a SAML connection",
+            vec![(200, OK, json::<ConnectionView>())],
+        )
+        .body(json::<UpdateConnection>(), false),
         "delete_saml_connection" => d("Delete a SAML connection", vec![(204, GONE, Empty)]),
         "get_sp_certificate" => d(
             "The SP certificate of a connection",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<SpCertificateView>())],
         ),
-        "add_redirect_uri" => d("Allow a login redirect URI", vec![(201, CREATED, Object)])
-            .body(json::<crate::admin::sso::AddRedirectUri>(), true),
+        "add_redirect_uri" => d(
+            "Allow a login redirect URI",
+            vec![(201, CREATED, Payload::Json(redirect_uri()))],
+        )
+        .body(json::<crate::admin::sso::AddRedirectUri>(), true),
         "list_redirect_uris" => d(
-            "List the allowed login redirect URIs",
-            vec![(200, OK, Object)],
+            "List the allowed login redirect URIs (`environment`: those the server's \
+             configuration allows, not removable here)",
+            vec![(
+                200,
+                OK,
+                Payload::Page(
+                    redirect_uri(),
+                    vec![("environment", array_of(string()), true)],
+                ),
+            )],
         ),
         "delete_redirect_uri" => d(
             "Remove an allowed login redirect URI",
@@ -265,16 +409,17 @@ fn doc(operation_id: &str) -> Option<Doc> {
         ),
         "admin_create_invitation" | "create_invitation" => d(
             "Invite a person to an organization",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<InvitationView>())],
         )
-        .body(Object, true),
+        .body(json::<CreateInvitation>(), true),
         "admin_list_invitations" | "list_invitations" => d(
             "List an organization's invitations",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<InvitationView>())],
         ),
-        "admin_revoke_invitation" | "revoke_invitation" => {
-            d("Revoke an invitation", vec![(200, OK, Object)])
-        }
+        "admin_revoke_invitation" | "revoke_invitation" => d(
+            "Revoke an invitation",
+            vec![(200, OK, json::<InvitationView>())],
+        ),
         "create_api_key" => d(
             "Create an API key (shown once)",
             vec![(201, CREATED, json::<CreatedApiKey>())],
@@ -282,54 +427,87 @@ fn doc(operation_id: &str) -> Option<Doc> {
         .body(json::<CreateApiKey>(), true),
         "list_api_keys" => d("List API keys", vec![(200, OK, page::<ApiKeyView>())]),
         "revoke_api_key" => d("Revoke an API key", vec![(200, OK, json::<ApiKeyView>())]),
-        "admin_list_events" => d("Read the event log (admin)", vec![(200, OK, Object)]),
-        "list_audit_entries" => d("Read the audit trail", vec![(200, OK, Object)]),
+        "admin_list_events" => d(
+            "Read the event log (admin)",
+            vec![(200, OK, page_with::<EventView>(next_after()))],
+        ),
+        "list_audit_entries" => d("Read the audit trail", vec![(200, OK, page::<AuditView>())]),
         "create_webhook" => d(
             "Create a webhook endpoint (its secret is shown once)",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<EndpointWithSecret>())],
         )
-        .body(Object, true),
-        "list_webhooks" => d("List webhook endpoints", vec![(200, OK, Object)]),
-        "get_webhook" => d("Get a webhook endpoint", vec![(200, OK, Object)]),
-        "update_webhook" => {
-            d("Update a webhook endpoint", vec![(200, OK, Object)]).body(Object, false)
-        }
+        .body(json::<CreateEndpoint>(), true),
+        "list_webhooks" => d(
+            "List webhook endpoints",
+            vec![(200, OK, page::<EndpointView>())],
+        ),
+        "get_webhook" => d(
+            "Get a webhook endpoint",
+            vec![(200, OK, json::<EndpointView>())],
+        ),
+        "update_webhook" => d(
+            "Update a webhook endpoint",
+            vec![(200, OK, json::<EndpointView>())],
+        )
+        .body(json::<UpdateEndpoint>(), false),
         "delete_webhook" => d("Delete a webhook endpoint", vec![(204, GONE, Empty)]),
         "rotate_webhook_secret" => d(
             "Rotate a webhook endpoint's secret (shown once)",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<EndpointWithSecret>())],
         ),
-        "list_webhook_deliveries" => d("List an endpoint's deliveries", vec![(200, OK, Object)]),
-        "redeliver_webhook_delivery" => d("Queue a delivery again", vec![(200, OK, Object)]),
+        "list_webhook_deliveries" => d(
+            "List an endpoint's deliveries",
+            vec![(200, OK, page::<DeliveryView>())],
+        ),
+        "redeliver_webhook_delivery" => d(
+            "Queue a delivery again",
+            vec![(200, OK, json::<DeliveryView>())],
+        ),
 
         "list_events" => d(
             "Read the event feed after a cursor, in commit order",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page_with::<EventView>(next_after()))],
         ),
-        "list_users" => d("List an organization's users", vec![(200, OK, Object)]),
+        "list_users" => d(
+            "List an organization's users",
+            vec![(
+                200,
+                OK,
+                page_with::<UserView>(vec![("next_cursor", nullable_string(), true)]),
+            )],
+        ),
         "preview_inactivity" => d(
             "Preview what the inactivity policy would do",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<Outcome>())],
         ),
         "run_inactivity" => d(
             "Run the inactivity policy for an organization now",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<Outcome>())],
         ),
         "get_user_states" => d(
             "The current state of up to 1000 users",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<UserState>())],
         )
-        .body(json::<crate::lifecycle::users_http::StatesBody>(), true),
-        "get_user" => d("Get a user", vec![(200, OK, Object)]),
-        "suspend_user" => d("Suspend a user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "reactivate_user" => d("Reactivate a suspended user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "deprovision_user" => d("Deprovision a user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "assign_user_role" => d("Assign a role to a user (manual)", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::RoleBody>(), true),
-        "unassign_user_role" => d("Remove a manually assigned role", vec![(200, OK, Object)]),
+        .body(json::<StatesBody>(), true),
+        "get_user" => d("Get a user", vec![(200, OK, json::<UserView>())]),
+        "suspend_user" => d("Suspend a user", vec![(200, OK, json::<UserView>())])
+            .body(json::<ActionBody>(), false),
+        "reactivate_user" => d(
+            "Reactivate a suspended user",
+            vec![(200, OK, json::<UserView>())],
+        )
+        .body(json::<ActionBody>(), false),
+        "deprovision_user" => d("Deprovision a user", vec![(200, OK, json::<UserView>())])
+            .body(json::<ActionBody>(), false),
+        "assign_user_role" => d(
+            "Assign a role to a user (manual)",
+            vec![(200, OK, json::<UserView>())],
+        )
+        .body(json::<RoleBody>(), true),
+        "unassign_user_role" => d(
+            "Remove a manually assigned role",
+            vec![(200, OK, json::<UserView>())],
+        ),
 
         "scim_get_service_provider_config" => d(
             "SCIM ServiceProviderConfig (RFC 7644 §4)",
@@ -509,12 +687,18 @@ fn content(
             register(n);
             ("application/json", Some(schema_ref(&n.name)))
         }
-        Payload::Page(n) => {
+        Payload::Page(n, more) => {
             register(n);
-            let list = ObjectBuilder::new()
+            let mut list = ObjectBuilder::new()
                 .schema_type(Type::Object)
                 .property("data", ArrayBuilder::new().items(schema_ref(&n.name)))
                 .required("data");
+            for (field, schema, required) in more {
+                list = list.property(*field, schema.clone());
+                if *required {
+                    list = list.required(*field);
+                }
+            }
             ("application/json", Some(list.into()))
         }
         Payload::Object => ("application/json", Some(any_object())),
