@@ -17,7 +17,8 @@ use utoipa::openapi::path::{
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
@@ -83,15 +84,13 @@ enum Payload {
     /// `{"data": [<named>], …}`: a page of a named schema, with more top-level fields
     /// (such as the next cursor) if any.
     Page(Named, Vec<Field>),
-    /// JSON object, not described further.
-    Object,
     /// `application/scim+json`, a SCIM resource or message (RFC 7643/7644).
     Scim,
     Html,
     Xml,
     Text,
-    /// `application/x-www-form-urlencoded`.
-    Form,
+    /// `application/x-www-form-urlencoded`, its fields described by a named schema.
+    Form(Named),
     /// No body.
     Empty,
 }
@@ -245,6 +244,41 @@ fn readiness() -> Payload {
     ))
 }
 
+/// The form the IdP's browser POSTs to the ACS (SAML 2.0 HTTP-POST binding, §3.5.4);
+/// read by `sso_http::acs_post`, which ignores other fields.
+fn saml_post() -> Named {
+    described(
+        "SamlPostForm",
+        "The SAML HTTP-POST binding's form",
+        vec![
+            ("SAMLResponse", string(), true),
+            ("RelayState", string(), false),
+        ],
+        vec![],
+    )
+}
+
+/// `GET /openapi.json`: an OpenAPI 3.1 document (its own schema is the OpenAPI
+/// specification's, not repeated here).
+fn openapi_document() -> Named {
+    let mut named = described(
+        "OpenApiDocument",
+        "An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)",
+        vec![
+            ("openapi", string(), true),
+            ("info", any_object(), true),
+            ("paths", any_object(), true),
+            ("components", any_object(), false),
+            ("tags", array_of(any_object()), false),
+        ],
+        vec![],
+    );
+    if let Some((_, RefOr::T(Schema::Object(object)))) = named.schemas.first_mut() {
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(true)));
+    }
+    named
+}
+
 /// An allowed login redirect URI (`admin::sso`, built as JSON).
 fn redirect_uri() -> Named {
     described(
@@ -290,7 +324,7 @@ const GONE: &str = "Deleted";
 /// The summary, body and success answers of each operation, by operation id; `None` for
 /// an id this file does not know (a test fails on it).
 fn doc(operation_id: &str) -> Option<Doc> {
-    use Payload::{Empty, Object, Scim, Text, Xml};
+    use Payload::{Empty, Scim, Text, Xml};
     let doc = match operation_id {
         "healthz" => d("Liveness: the process is up", vec![(200, OK, health())]),
         "readyz" => d(
@@ -298,7 +332,10 @@ fn doc(operation_id: &str) -> Option<Doc> {
             vec![(200, "Ready", readiness()), (503, "Not ready", readiness())],
         ),
         "metrics" => d("Prometheus metrics", vec![(200, OK, Text)]),
-        "openapi" => d("This OpenAPI document", vec![(200, OK, Object)]),
+        "openapi" => d(
+            "This OpenAPI document",
+            vec![(200, OK, Payload::Json(openapi_document()))],
+        ),
 
         "create_organization" => d(
             "Create an organization",
@@ -584,7 +621,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
                 Empty,
             )],
         )
-        .body(Payload::Form, true),
+        .body(Payload::Form(saml_post()), true),
         "exchange_code" => d(
             "Exchange a one-time login code for the profile",
             vec![(200, OK, login_profile())],
@@ -701,12 +738,17 @@ fn content(
             }
             ("application/json", Some(list.into()))
         }
-        Payload::Object => ("application/json", Some(any_object())),
         Payload::Scim => (SCIM_JSON, Some(any_object())),
         Payload::Html => ("text/html", None),
         Payload::Xml => ("application/samlmetadata+xml", None),
         Payload::Text => ("text/plain", None),
-        Payload::Form => ("application/x-www-form-urlencoded", Some(any_object())),
+        Payload::Form(n) => {
+            register(n);
+            (
+                "application/x-www-form-urlencoded",
+                Some(schema_ref(&n.name)),
+            )
+        }
         Payload::Empty => return None,
     })
 }

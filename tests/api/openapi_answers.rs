@@ -169,6 +169,8 @@ fn openapi_answers_fit_their_schemas() {
     };
 
     fits(&doc, "get", "/healthz", app.get("/healthz").send().unwrap());
+    let served = app.get("/openapi.json").send().unwrap();
+    fits(&doc, "get", "/openapi.json", served);
     fits(&doc, "get", "/readyz", app.get("/readyz").send().unwrap());
 
     // An organization wired for SSO (organization, role, domain, redirect URI, SAML
@@ -350,4 +352,34 @@ fn openapi_answers_fit_their_schemas() {
     let end = feed["next_after"].as_i64().unwrap();
     let res = app_api.get(&format!("/events?after={}", end + 1000));
     fits(&doc, "get", "/api/v1/events", res);
+}
+
+/// The checker above finds what it is meant to find.
+#[test]
+fn openapi_checker_catches_misfits() {
+    let doc = json!({ "components": { "schemas": {
+        "A": { "type": "object", "required": ["id"], "properties": {
+            "id": { "type": "string" },
+            "at": { "type": ["string", "null"], "format": "date-time" },
+        } },
+        "B": { "allOf": [{ "$ref": "#/components/schemas/A" },
+                         { "type": "object", "properties": { "n": { "type": "integer" } } }] },
+    } } });
+    let a = json!({ "$ref": "#/components/schemas/A" });
+    let b = json!({ "$ref": "#/components/schemas/B" });
+    assert_eq!(
+        misfit(&doc, &a, &json!({ "id": "x", "at": null }), "$"),
+        None
+    );
+    assert_eq!(misfit(&doc, &b, &json!({ "id": "x", "n": 1 }), "$"), None);
+    for (schema, value) in [
+        (&a, json!({})),
+        (&a, json!({ "id": 1 })),
+        (&a, json!({ "id": "x", "extra": true })),
+        (&a, json!({ "id": "x", "at": "yesterday" })),
+        (&b, json!({ "id": "x", "n": "one" })),
+        (&b, json!({ "id": "x", "m": 1 })),
+    ] {
+        assert!(misfit(&doc, schema, &value, "$").is_some(), "{value}");
+    }
 }
