@@ -2,6 +2,8 @@
 //! tags, path parameters and security come from [`super::routes::table`]; this file adds
 //! what a row does not say — a summary, the request body and the success answers — keyed
 //! by operation id ([`doc`]), and the error answers by area. Nothing here names a path.
+//! Schemas come from `ToSchema` derives on the DTOs; answers built as raw JSON are
+//! described by hand in [`described`].
 //! The development simulator's rows ([`Access::DevSimulator`]) are left out: they are
 //! not mounted by default. Served at `GET /openapi.json`, committed as
 //! `docs/openapi.json` (a test keeps the two equal).
@@ -25,9 +27,25 @@ use utoipa::openapi::{
 };
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
+use self::described::{
+    array_of, health, login_profile, next_after, nullable_string, openapi_document, readiness,
+    redirect_uri, saml_post, string, Field,
+};
 use super::routes::{table, Access, Area, RouteInfo};
+use crate::admin::scim_directories::CreateDirectory;
+use crate::jit::invitations::{CreateInvitation, InvitationView};
+use crate::lifecycle::feed::{AuditView, EventView};
+use crate::lifecycle::inactivity::Outcome;
+use crate::lifecycle::users::{UserState, UserView};
+use crate::lifecycle::users_http::{ActionBody, RoleBody, StatesBody};
+use crate::lifecycle::webhooks::{
+    CreateEndpoint, DeliveryView, EndpointView, EndpointWithSecret, UpdateEndpoint,
+};
 use crate::scim::directories::{CreatedDirectory, CreatedToken, DirectoryView};
 use crate::scim::http::SCIM_JSON;
+use crate::sso::connections::{
+    ConnectionView, CreateConnection, SpCertificateView, UpdateConnection,
+};
 use crate::tenancy::api_keys::{ApiKeyView, CreateApiKey, CreatedApiKey};
 use crate::tenancy::domains::{AddDomain, DomainView, VerifyDomain};
 use crate::tenancy::organizations::{CreateOrganization, OrganizationView, UpdateOrganization};
@@ -60,21 +78,22 @@ pub struct ScimErrorBody {
     pub detail: String,
 }
 
+mod described;
+
 /// A body or answer's content.
 enum Payload {
     /// JSON with a named schema (registered under `components.schemas`).
     Json(Named),
-    /// `{"data": [<named>], …}`: a page of a named schema.
-    Page(Named),
-    /// JSON object, not described further.
-    Object,
+    /// `{"data": [<named>], …}`: a page of a named schema, with more top-level fields
+    /// (such as the next cursor) if any.
+    Page(Named, Vec<Field>),
     /// `application/scim+json`, a SCIM resource or message (RFC 7643/7644).
     Scim,
     Html,
     Xml,
     Text,
-    /// `application/x-www-form-urlencoded`.
-    Form,
+    /// `application/x-www-form-urlencoded`, its fields described by a named schema.
+    Form(Named),
     /// No body.
     Empty,
 }
@@ -90,7 +109,12 @@ fn json<T: ToSchema>() -> Payload {
 }
 
 fn page<T: ToSchema>() -> Payload {
-    Payload::Page(named::<T>())
+    Payload::Page(named::<T>(), Vec::new())
+}
+
+/// A page with more top-level fields next to `data`.
+fn page_with<T: ToSchema>(more: Vec<Field>) -> Payload {
+    Payload::Page(named::<T>(), more)
 }
 
 fn named<T: ToSchema>() -> Named {
@@ -98,37 +122,6 @@ fn named<T: ToSchema>() -> Named {
     let mut schemas = vec![(name.clone(), T::schema())];
     T::schemas(&mut schemas);
     Named { name, schemas }
-}
-
-/// The profile `POST /sso/token` answers: built as JSON by `sso::codes::exchange`, so
-/// described here by its public contract (docs/sso.md); more fields may appear.
-fn login_profile() -> Payload {
-    let object = || ObjectBuilder::new().schema_type(Type::Object);
-    let schema = object()
-        .description(Some(
-            "The login's profile: the user (as the app API shows users), the organization, \
-             roles, groups and IdP attributes, and whether JIT created the user",
-        ))
-        .property("user", object())
-        .property(
-            "organization",
-            object()
-                .property("id", String::schema())
-                .property("slug", String::schema())
-                .property("name", String::schema()),
-        )
-        .property("roles", ArrayBuilder::new())
-        .property("groups", ArrayBuilder::new())
-        .property("attributes", object())
-        .property("is_new_user", bool::schema())
-        .required("user")
-        .required("organization")
-        .required("roles")
-        .required("is_new_user");
-    Payload::Json(Named {
-        name: "LoginProfile".to_owned(),
-        schemas: vec![("LoginProfile".to_owned(), schema.into())],
-    })
 }
 
 /// What the document says about an operation beyond its table row.
@@ -162,15 +155,18 @@ const GONE: &str = "Deleted";
 /// The summary, body and success answers of each operation, by operation id; `None` for
 /// an id this file does not know (a test fails on it).
 fn doc(operation_id: &str) -> Option<Doc> {
-    use Payload::{Empty, Object, Scim, Text, Xml};
+    use Payload::{Empty, Scim, Text, Xml};
     let doc = match operation_id {
-        "healthz" => d("Liveness: the process is up", vec![(200, OK, Object)]),
+        "healthz" => d("Liveness: the process is up", vec![(200, OK, health())]),
         "readyz" => d(
             "Readiness: the database answers and carries every migration",
-            vec![(200, "Ready", Object), (503, "Not ready", Object)],
+            vec![(200, "Ready", readiness()), (503, "Not ready", readiness())],
         ),
         "metrics" => d("Prometheus metrics", vec![(200, OK, Text)]),
-        "openapi" => d("This OpenAPI document", vec![(200, OK, Object)]),
+        "openapi" => d(
+            "This OpenAPI document",
+            vec![(200, OK, Payload::Json(openapi_document()))],
+        ),
 
         "create_organization" => d(
             "Create an organization",
@@ -221,7 +217,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
             "Create a SCIM directory (its first token is shown once)",
             vec![(201, CREATED, json::<CreatedDirectory>())],
         )
-        .body(Object, false),
+        .body(json::<CreateDirectory>(), false),
         "list_scim_directories" => d(
             "List an organization's SCIM directories",
             vec![(200, OK, page::<DirectoryView>())],
@@ -237,27 +233,43 @@ fn doc(operation_id: &str) -> Option<Doc> {
         "revoke_scim_token" => d("Revoke a SCIM token", vec![(204, GONE, Empty)]),
         "create_saml_connection" => d(
             "Create a SAML connection (from IdP metadata XML or explicit values)",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<ConnectionView>())],
         )
-        .body(Object, true),
+        .body(json::<CreateConnection>(), true),
         "list_saml_connections" => d(
             "List an organization's SAML connections",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<ConnectionView>())],
         ),
-        "get_saml_connection" => d("Get a SAML connection", vec![(200, OK, Object)]),
-        "update_saml_connection" => {
-            d("Update a SAML connection", vec![(200, OK, Object)]).body(Object, false)
-        }
+        "get_saml_connection" => d(
+            "Get a SAML connection",
+            vec![(200, OK, json::<ConnectionView>())],
+        ),
+        "update_saml_connection" => d(
+            "Update a SAML connection",
+            vec![(200, OK, json::<ConnectionView>())],
+        )
+        .body(json::<UpdateConnection>(), false),
         "delete_saml_connection" => d("Delete a SAML connection", vec![(204, GONE, Empty)]),
         "get_sp_certificate" => d(
             "The SP certificate of a connection",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<SpCertificateView>())],
         ),
-        "add_redirect_uri" => d("Allow a login redirect URI", vec![(201, CREATED, Object)])
-            .body(json::<crate::admin::sso::AddRedirectUri>(), true),
+        "add_redirect_uri" => d(
+            "Allow a login redirect URI",
+            vec![(201, CREATED, Payload::Json(redirect_uri()))],
+        )
+        .body(json::<crate::admin::sso::AddRedirectUri>(), true),
         "list_redirect_uris" => d(
-            "List the allowed login redirect URIs",
-            vec![(200, OK, Object)],
+            "List the allowed login redirect URIs (`environment`: those the server's \
+             configuration allows, not removable here)",
+            vec![(
+                200,
+                OK,
+                Payload::Page(
+                    redirect_uri(),
+                    vec![("environment", array_of(string()), true)],
+                ),
+            )],
         ),
         "delete_redirect_uri" => d(
             "Remove an allowed login redirect URI",
@@ -265,16 +277,17 @@ fn doc(operation_id: &str) -> Option<Doc> {
         ),
         "admin_create_invitation" | "create_invitation" => d(
             "Invite a person to an organization",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<InvitationView>())],
         )
-        .body(Object, true),
+        .body(json::<CreateInvitation>(), true),
         "admin_list_invitations" | "list_invitations" => d(
             "List an organization's invitations",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<InvitationView>())],
         ),
-        "admin_revoke_invitation" | "revoke_invitation" => {
-            d("Revoke an invitation", vec![(200, OK, Object)])
-        }
+        "admin_revoke_invitation" | "revoke_invitation" => d(
+            "Revoke an invitation",
+            vec![(200, OK, json::<InvitationView>())],
+        ),
         "create_api_key" => d(
             "Create an API key (shown once)",
             vec![(201, CREATED, json::<CreatedApiKey>())],
@@ -282,54 +295,87 @@ fn doc(operation_id: &str) -> Option<Doc> {
         .body(json::<CreateApiKey>(), true),
         "list_api_keys" => d("List API keys", vec![(200, OK, page::<ApiKeyView>())]),
         "revoke_api_key" => d("Revoke an API key", vec![(200, OK, json::<ApiKeyView>())]),
-        "admin_list_events" => d("Read the event log (admin)", vec![(200, OK, Object)]),
-        "list_audit_entries" => d("Read the audit trail", vec![(200, OK, Object)]),
+        "admin_list_events" => d(
+            "Read the event log (admin)",
+            vec![(200, OK, page_with::<EventView>(next_after()))],
+        ),
+        "list_audit_entries" => d("Read the audit trail", vec![(200, OK, page::<AuditView>())]),
         "create_webhook" => d(
             "Create a webhook endpoint (its secret is shown once)",
-            vec![(201, CREATED, Object)],
+            vec![(201, CREATED, json::<EndpointWithSecret>())],
         )
-        .body(Object, true),
-        "list_webhooks" => d("List webhook endpoints", vec![(200, OK, Object)]),
-        "get_webhook" => d("Get a webhook endpoint", vec![(200, OK, Object)]),
-        "update_webhook" => {
-            d("Update a webhook endpoint", vec![(200, OK, Object)]).body(Object, false)
-        }
+        .body(json::<CreateEndpoint>(), true),
+        "list_webhooks" => d(
+            "List webhook endpoints",
+            vec![(200, OK, page::<EndpointView>())],
+        ),
+        "get_webhook" => d(
+            "Get a webhook endpoint",
+            vec![(200, OK, json::<EndpointView>())],
+        ),
+        "update_webhook" => d(
+            "Update a webhook endpoint",
+            vec![(200, OK, json::<EndpointView>())],
+        )
+        .body(json::<UpdateEndpoint>(), false),
         "delete_webhook" => d("Delete a webhook endpoint", vec![(204, GONE, Empty)]),
         "rotate_webhook_secret" => d(
             "Rotate a webhook endpoint's secret (shown once)",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<EndpointWithSecret>())],
         ),
-        "list_webhook_deliveries" => d("List an endpoint's deliveries", vec![(200, OK, Object)]),
-        "redeliver_webhook_delivery" => d("Queue a delivery again", vec![(200, OK, Object)]),
+        "list_webhook_deliveries" => d(
+            "List an endpoint's deliveries",
+            vec![(200, OK, page::<DeliveryView>())],
+        ),
+        "redeliver_webhook_delivery" => d(
+            "Queue a delivery again",
+            vec![(200, OK, json::<DeliveryView>())],
+        ),
 
         "list_events" => d(
             "Read the event feed after a cursor, in commit order",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page_with::<EventView>(next_after()))],
         ),
-        "list_users" => d("List an organization's users", vec![(200, OK, Object)]),
+        "list_users" => d(
+            "List an organization's users",
+            vec![(
+                200,
+                OK,
+                page_with::<UserView>(vec![("next_cursor", nullable_string(), true)]),
+            )],
+        ),
         "preview_inactivity" => d(
             "Preview what the inactivity policy would do",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<Outcome>())],
         ),
         "run_inactivity" => d(
             "Run the inactivity policy for an organization now",
-            vec![(200, OK, Object)],
+            vec![(200, OK, json::<Outcome>())],
         ),
         "get_user_states" => d(
             "The current state of up to 1000 users",
-            vec![(200, OK, Object)],
+            vec![(200, OK, page::<UserState>())],
         )
-        .body(json::<crate::lifecycle::users_http::StatesBody>(), true),
-        "get_user" => d("Get a user", vec![(200, OK, Object)]),
-        "suspend_user" => d("Suspend a user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "reactivate_user" => d("Reactivate a suspended user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "deprovision_user" => d("Deprovision a user", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::ActionBody>(), false),
-        "assign_user_role" => d("Assign a role to a user (manual)", vec![(200, OK, Object)])
-            .body(json::<crate::lifecycle::users_http::RoleBody>(), true),
-        "unassign_user_role" => d("Remove a manually assigned role", vec![(200, OK, Object)]),
+        .body(json::<StatesBody>(), true),
+        "get_user" => d("Get a user", vec![(200, OK, json::<UserView>())]),
+        "suspend_user" => d("Suspend a user", vec![(200, OK, json::<UserView>())])
+            .body(json::<ActionBody>(), false),
+        "reactivate_user" => d(
+            "Reactivate a suspended user",
+            vec![(200, OK, json::<UserView>())],
+        )
+        .body(json::<ActionBody>(), false),
+        "deprovision_user" => d("Deprovision a user", vec![(200, OK, json::<UserView>())])
+            .body(json::<ActionBody>(), false),
+        "assign_user_role" => d(
+            "Assign a role to a user (manual)",
+            vec![(200, OK, json::<UserView>())],
+        )
+        .body(json::<RoleBody>(), true),
+        "unassign_user_role" => d(
+            "Remove a manually assigned role",
+            vec![(200, OK, json::<UserView>())],
+        ),
 
         "scim_get_service_provider_config" => d(
             "SCIM ServiceProviderConfig (RFC 7644 §4)",
@@ -406,7 +452,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
                 Empty,
             )],
         )
-        .body(Payload::Form, true),
+        .body(Payload::Form(saml_post()), true),
         "exchange_code" => d(
             "Exchange a one-time login code for the profile",
             vec![(200, OK, login_profile())],
@@ -509,20 +555,31 @@ fn content(
             register(n);
             ("application/json", Some(schema_ref(&n.name)))
         }
-        Payload::Page(n) => {
+        Payload::Page(n, more) => {
             register(n);
-            let list = ObjectBuilder::new()
+            let mut list = ObjectBuilder::new()
                 .schema_type(Type::Object)
                 .property("data", ArrayBuilder::new().items(schema_ref(&n.name)))
                 .required("data");
+            for (field, schema, required) in more {
+                list = list.property(*field, schema.clone());
+                if *required {
+                    list = list.required(*field);
+                }
+            }
             ("application/json", Some(list.into()))
         }
-        Payload::Object => ("application/json", Some(any_object())),
         Payload::Scim => (SCIM_JSON, Some(any_object())),
         Payload::Html => ("text/html", None),
         Payload::Xml => ("application/samlmetadata+xml", None),
         Payload::Text => ("text/plain", None),
-        Payload::Form => ("application/x-www-form-urlencoded", Some(any_object())),
+        Payload::Form(n) => {
+            register(n);
+            (
+                "application/x-www-form-urlencoded",
+                Some(schema_ref(&n.name)),
+            )
+        }
         Payload::Empty => return None,
     })
 }

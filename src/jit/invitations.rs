@@ -29,7 +29,7 @@ use crate::tenancy::TenancyError;
 const DEFAULT_DAYS: i64 = 14;
 const MAX_DAYS: i64 = 90;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvitation {
     pub email: String,
@@ -41,7 +41,8 @@ pub struct CreateInvitation {
     pub family_name: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Invitation)]
 pub struct InvitationView {
     pub id: String,
     pub organization_id: String,

@@ -9,7 +9,8 @@ use crate::store::audit::{list_recent_audit_entries, AuditEntry};
 use crate::store::events::{list_events_after, Event};
 use crate::store::StoreError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Event)]
 pub struct EventView {
     pub seq: i64,
     pub id: String,
@@ -19,6 +20,7 @@ pub struct EventView {
     pub subject_type: String,
     pub subject_id: String,
     pub actor: String,
+    #[schema(value_type = Object)]
     pub data: Value,
     pub created_at: DateTime<Utc>,
     /// For events about a user: that user's own sequence (1, 2, 3, ... in commit order),
@@ -46,7 +48,8 @@ impl TryFrom<Event> for EventView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 pub struct AuditView {
     pub id: String,
     pub actor: String,
@@ -55,6 +58,7 @@ pub struct AuditView {
     pub target_id: String,
     pub organization_id: Option<String>,
     pub request_id: Option<String>,
+    #[schema(value_type = Object)]
     pub details: Value,
     pub created_at: DateTime<Utc>,
 }

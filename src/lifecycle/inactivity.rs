@@ -30,7 +30,8 @@ pub const REASON: &str = "inactivity";
 pub const BATCH: i64 = 1000;
 
 /// One user the policy affects (or would).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = InactiveUser)]
 pub struct Affected {
     pub id: String,
     pub user_name: String,
@@ -54,7 +55,8 @@ impl From<&LifecycleUser> for Affected {
 }
 
 /// What a run did, or a preview would do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InactivityOutcome)]
 pub struct Outcome {
     pub organization_id: String,
     pub inactivity_suspend_days: Option<i32>,

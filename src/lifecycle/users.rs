@@ -50,7 +50,8 @@ impl LifecycleError {
 }
 
 /// One identity link of a user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = UserIdentity)]
 pub struct IdentityView {
     /// `saml`, `scim` or `email`.
     pub source_kind: IdentitySourceKind,
@@ -61,7 +62,8 @@ pub struct IdentityView {
 }
 
 /// One role a user holds and where it came from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = UserRole)]
 pub struct RoleView {
     pub id: String,
     pub key: String,
@@ -85,14 +87,16 @@ impl From<HeldRole> for RoleView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = UserGroup)]
 pub struct GroupView {
     pub id: String,
     pub display_name: String,
 }
 
 /// A user as the app sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
     pub id: String,
     pub organization_id: String,
@@ -241,7 +245,7 @@ pub async fn list_users(
 }
 
 /// The current state of one asked-for id.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserState {
     pub id: String,
     /// A user state, or `not_found`.

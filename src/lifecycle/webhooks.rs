@@ -40,7 +40,8 @@ pub enum WebhookError {
     Secret(#[from] SecretError),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateWebhookEndpoint)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpoint {
     pub url: String,
@@ -53,7 +54,8 @@ pub struct CreateEndpoint {
     pub event_types: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = UpdateWebhookEndpoint)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpoint {
     pub url: Option<String>,
@@ -62,7 +64,8 @@ pub struct UpdateEndpoint {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookEndpoint)]
 pub struct EndpointView {
     pub id: String,
     pub url: String,
@@ -75,14 +78,16 @@ pub struct EndpointView {
 }
 
 /// An endpoint as returned at creation or rotation: the only time `secret` is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookEndpointWithSecret)]
 pub struct EndpointWithSecret {
     #[serde(flatten)]
     pub endpoint: EndpointView,
     pub secret: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDelivery)]
 pub struct DeliveryView {
     pub id: String,
     pub event_seq: i64,

@@ -26,6 +26,7 @@ mod lifecycle_migration;
 mod lifecycle_support;
 mod lifecycle_users;
 mod openapi;
+mod openapi_answers;
 mod routes;
 mod saml_connections;
 mod saml_consume;

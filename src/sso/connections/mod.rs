@@ -31,7 +31,8 @@ fn default_allow_idp_initiated() -> bool {
     true
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateSamlConnection)]
 #[serde(deny_unknown_fields)]
 pub struct CreateConnection {
     /// IdP metadata (EntityDescriptor) XML: entity ID, SSO URLs and signing certificates.
@@ -70,7 +71,8 @@ pub struct CreateConnection {
     pub data_encryption: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = UpdateSamlConnection)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateConnection {
     /// Re-import: replaces entity ID, SSO URLs and certificates.
@@ -104,14 +106,16 @@ fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T
     T::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PinnedCertificate)]
 pub struct CertificateView {
     pub id: String,
     pub fingerprint_sha256: String,
     pub not_after: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SamlConnection)]
 pub struct ConnectionView {
     pub id: String,
     pub organization_id: String,

@@ -99,7 +99,8 @@ pub async fn sp_metadata(app: &AppState, id: String) -> Result<String, SsoError>
 /// The SP certificate of a connection (its own pair's, else the server-wide one): what
 /// an IdP needs to verify signed AuthnRequests and to encrypt assertions, served by the
 /// admin API so nobody has to dig it out of the metadata XML.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SpCertificate)]
 pub struct SpCertificateView {
     pub connection_id: String,
     /// `connection` when the connection has its own SP key pair, else `server`.
