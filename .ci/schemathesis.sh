@@ -78,7 +78,7 @@ status=0
 # Run from the scratch directory: schemathesis leaves a .schemathesis/ folder where it runs.
 (cd "$work" && exec "$venv/bin/schemathesis" --no-color --config-file "$work/schemathesis.toml" run "$base/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-time "$max_time" --workers 2 --max-examples 25 --seed 1 \
+  --max-time "$max_time" --workers 1 --max-examples 25 --seed 1 \
   --suppress-health-check all --generation-database none \
   --exclude-operation-id delete_organization) || status=$?
 if [ "$status" -ne 0 ]; then

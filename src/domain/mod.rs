@@ -105,7 +105,7 @@ pub(crate) use string_enum;
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used)]
     use super::*;
 
     fn round_trips<T>(all: &[T])

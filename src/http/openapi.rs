@@ -36,7 +36,7 @@ use crate::admin::scim_directories::CreateDirectory;
 use crate::jit::invitations::{CreateInvitation, InvitationView};
 use crate::lifecycle::feed::{AuditView, EventView};
 use crate::lifecycle::inactivity::Outcome;
-use crate::lifecycle::users::{UserState, UserView};
+use crate::lifecycle::users::{StateLookup, UserView};
 use crate::lifecycle::users_http::{ActionBody, RoleBody, StatesBody};
 use crate::lifecycle::webhooks::{
     CreateEndpoint, DeliveryView, EndpointView, EndpointWithSecret, UpdateEndpoint,
@@ -79,6 +79,7 @@ pub struct ScimErrorBody {
 }
 
 mod described;
+mod vocabulary;
 
 /// A body or answer's content.
 enum Payload {
@@ -354,7 +355,7 @@ fn doc(operation_id: &str) -> Option<Doc> {
         ),
         "get_user_states" => d(
             "The current state of up to 1000 users",
-            vec![(200, OK, page::<UserState>())],
+            vec![(200, OK, page::<StateLookup>())],
         )
         .body(json::<StatesBody>(), true),
         "get_user" => d("Get a user", vec![(200, OK, json::<UserView>())]),

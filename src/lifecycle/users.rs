@@ -246,7 +246,7 @@ pub async fn list_users(
 
 /// The current state of one asked-for id.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UserState {
+pub struct StateLookup {
     pub id: String,
     /// A user state, or `not_found`.
     pub state: String,
@@ -260,7 +260,7 @@ pub struct UserState {
 pub async fn user_states(
     app: &AppState,
     ids: Vec<String>,
-) -> Result<Vec<UserState>, LifecycleError> {
+) -> Result<Vec<StateLookup>, LifecycleError> {
     if ids.len() > MAX_RECONCILE_IDS {
         return Err(LifecycleError::invalid(
             "user_ids",
@@ -287,13 +287,13 @@ pub async fn user_states(
             Ok(ids
                 .into_iter()
                 .map(|id| match found.get(&id) {
-                    Some((org, state, at)) => UserState {
+                    Some((org, state, at)) => StateLookup {
                         id,
                         state: state.to_string(),
                         organization_id: Some(org.clone()),
                         state_changed_at: Some(utc(*at)),
                     },
-                    None => UserState {
+                    None => StateLookup {
                         id,
                         state: "not_found".into(),
                         organization_id: None,
