@@ -165,7 +165,8 @@ pub fn rewrite_plain_errors<B>(
     if status.is_server_error() {
         tracing::error!(http.status = status.as_u16(), cause = ?cause, "request failed");
     }
-    let body = if path.starts_with("/scim/") {
+    let body = if crate::http::routes::scope_errors(&path) == crate::http::routes::ScopeErrors::Scim
+    {
         ScimError::with_status(status.as_u16(), message).error_response()
     } else {
         HttpResponse::build(status).json(json!({ "error": code, "message": message }))

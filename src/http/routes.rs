@@ -118,6 +118,18 @@ pub const SCOPES: &[Scope] = &[
     },
 ];
 
+/// The error format of the scope `path` lies in: SCIM error bodies under `/scim/v2`,
+/// JSON everywhere else (also outside every scope).
+pub fn scope_errors(path: &str) -> ScopeErrors {
+    SCOPES
+        .iter()
+        .find(|s| {
+            path.strip_prefix(s.prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .map_or(ScopeErrors::Json, |s| s.errors)
+}
+
 /// One row of the table, without its handler: what docs and tests read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteInfo {
