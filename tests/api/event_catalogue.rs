@@ -2,8 +2,8 @@
 //! (`tests/api/snapshots/<type>.snap`, `.` written `_`): one scenario over real HTTP makes
 //! the server emit each type at least once, and the `data` of the first event of each type
 //! is snapshotted with ids and times redacted (`event_snapshots::redact`, plus [`pin`]'s
-//! two extras for what only these payloads carry). A type the
-//! scenario does not reach fails the test, so a new event type comes with its snapshot.
+//! two extras for what only these payloads carry). A type the scenario does not reach fails
+//! the test, so a new event type comes with its snapshot (or an entry in `UNREACHABLE`).
 //! The `user.*` types are pinned per writer by `event_snapshots.rs`; here they are only
 //! checked as seen.
 
