@@ -15,7 +15,7 @@ use crate::scim_support::directory;
 use crate::sso_support::setup;
 
 /// `data` with every id (`id`, `*_id`) and time (`*_at`) replaced by a placeholder.
-fn redact(v: &Value) -> Value {
+pub fn redact(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()

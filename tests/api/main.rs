@@ -17,6 +17,7 @@ mod admin_roles;
 mod admin_sp_certificate;
 mod cli;
 mod concurrency;
+mod event_catalogue;
 mod event_snapshots;
 mod health;
 mod http_bounds;
