@@ -104,7 +104,11 @@ pub async fn add_domain(
             let view: DomainView = domains::find_domain(conn, &org.id, &id)?
                 .ok_or(TenancyError::NotFound("domain"))?
                 .into();
-            let data = json!({ "domain": { "id": view.id, "domain": view.domain, "verified": view.verified } });
+            let mut data = json!({ "domain": { "id": view.id, "domain": view.domain, "verified": view.verified } });
+            if verified {
+                // The same `domain.verified` shape as the verify route's.
+                data["domain"]["method"] = json!("admin_override");
+            }
             let event_type = if verified { EventType::DomainVerified } else { EventType::DomainAdded };
             record_change(
                 conn,
@@ -194,7 +198,7 @@ pub async fn verify_domain(
                     organization_id: Some(&current.organization_id),
                     subject_type: "domain",
                     subject_id: &current.id,
-                    data: json!({ "domain": { "id": view.id, "domain": view.domain, "method": method } }),
+                    data: json!({ "domain": { "id": view.id, "domain": view.domain, "verified": view.verified, "method": method } }),
                 },
             )?;
             Ok(view)
