@@ -98,6 +98,7 @@ pub fn build_state(
              connection that trusts its certificate; never enable it on a deployment"
         );
     }
+    let links = Arc::new(crate::http::routes::links(&config.public_url));
     Ok(AppState {
         db,
         config: Arc::new(config),
@@ -108,6 +109,7 @@ pub fn build_state(
         sso_failures: Default::default(),
         secrets: Arc::new(secrets),
         outbound,
+        links,
     })
 }
 

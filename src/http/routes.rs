@@ -22,6 +22,7 @@ use super::{mount, openapi};
 use crate::admin::{
     api_keys, domains, log, organizations, roles, saml_connections, scim_directories, sso, webhooks,
 };
+use crate::app::{LinkPatterns, Links};
 use crate::auth::{AdminAuth, AppAuth};
 use crate::lifecycle::{http as lifecycle_http, users_http};
 use crate::scim::http::{discovery as scim_discovery, resources as scim};
@@ -117,6 +118,34 @@ pub const SCOPES: &[Scope] = &[
         errors: ScopeErrors::Scim,
     },
 ];
+
+/// The path of the row with this operation id ("" when none: a test pins every id
+/// [`links`] asks for).
+fn path_of(operation_id: &str) -> &'static str {
+    rows()
+        .iter()
+        .find(|r| r.operation_id == operation_id)
+        .map_or("", |r| r.path)
+}
+
+/// This server's own URLs under `public_url`, from the rows that serve them.
+pub fn links(public_url: &str) -> Links {
+    let scim_base = SCOPES
+        .iter()
+        .find(|s| s.errors == ScopeErrors::Scim)
+        .map_or("", |s| s.prefix);
+    Links::new(
+        public_url,
+        LinkPatterns {
+            saml_acs: path_of("saml_acs"),
+            saml_metadata: path_of("get_sp_metadata"),
+            token: path_of("exchange_code"),
+            scim_base,
+            dev_idp_sso: path_of("dev_idp_sso_form"),
+            dev_callback: path_of("dev_callback"),
+        },
+    )
+}
 
 /// The error format of the scope `path` lies in: SCIM error bodies under `/scim/v2`,
 /// JSON everywhere else (also outside every scope).
@@ -355,4 +384,24 @@ pub fn mount(cfg: &mut web::ServiceConfig, dev_simulator: bool) {
         .filter(|r| dev_simulator || r.info.access != Access::DevSimulator)
         .collect();
     mount::mount(cfg, SCOPES, routes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_come_from_rows_that_exist() {
+        let l = links("https://id.example.com/");
+        assert_eq!(l.saml_acs("c1"), "https://id.example.com/sso/saml/acs/c1");
+        assert_eq!(l.saml_acs_prefix(), "https://id.example.com/sso/saml/acs/");
+        assert_eq!(
+            l.saml_metadata("c1"),
+            "https://id.example.com/sso/saml/metadata/c1"
+        );
+        assert_eq!(l.token(), "https://id.example.com/sso/token");
+        assert_eq!(l.scim_base(), "https://id.example.com/scim/v2");
+        assert_eq!(l.dev_idp_sso(), "https://id.example.com/dev/idp/sso");
+        assert_eq!(l.dev_callback(), "https://id.example.com/dev/callback");
+    }
 }

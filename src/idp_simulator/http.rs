@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::pages::{self, FormValues};
 use super::request::{read_authn_request, AuthnRequestInfo};
 use super::response::{signed_response, ResponseParams, SimulatedUser};
-use super::{acs_prefix, entity_id, metadata_xml, simulator_key, SimulatorError};
+use super::{entity_id, metadata_xml, simulator_key, SimulatorError};
 use crate::app::AppState;
 use crate::sso::SpUrls;
 use crate::store::saml_connections::find_connection;
@@ -59,7 +59,7 @@ fn failure(e: SimulatorError) -> HttpResponse {
 
 pub(crate) async fn metadata(app: web::Data<AppState>) -> HttpResponse {
     let xml = match simulator_key(&app).await {
-        Ok(k) => metadata_xml(&app.config.public_url, &k.cert),
+        Ok(k) => metadata_xml(&app.config.public_url, &app.links.dev_idp_sso(), &k.cert),
         Err(e) => Err(e),
     };
     match xml {
@@ -76,10 +76,9 @@ async fn target(
     app: &AppState,
     q: &SsoQuery,
 ) -> Result<(AuthnRequestInfo, Option<String>), SimulatorError> {
-    let public_url = &app.config.public_url;
     match (&q.saml_request, &q.connection) {
         (Some(r), None) => Ok((
-            read_authn_request(r, &acs_prefix(public_url))?,
+            read_authn_request(r, &app.links.saml_acs_prefix())?,
             q.relay_state.clone().filter(|s| !s.is_empty()),
         )),
         (None, Some(id)) => {
@@ -89,7 +88,7 @@ async fn target(
                 .read(move |c| Ok::<_, SimulatorError>(find_connection(c, &id)?))
                 .await?
                 .ok_or_else(|| SimulatorError::BadRequest("no such SAML connection".into()))?;
-            let urls = SpUrls::new(public_url, &found.id);
+            let urls = SpUrls::new(&app.links, &found.id);
             Ok((
                 AuthnRequestInfo {
                     id: String::new(),
@@ -113,7 +112,7 @@ fn query(req: &HttpRequest) -> Result<SsoQuery, SimulatorError> {
 
 /// The form posts back to this URL with the same query, so the POST carries the request.
 fn form_action(req: &HttpRequest) -> String {
-    format!("/dev/idp/sso?{}", req.query_string())
+    format!("{}?{}", req.path(), req.query_string())
 }
 
 pub(crate) async fn sso_form(app: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
@@ -247,12 +246,11 @@ pub(crate) async fn callback(app: web::Data<AppState>, req: HttpRequest) -> Http
             state: None,
             error: Some("malformed callback query".into()),
         });
-    let public_url = &app.config.public_url;
     html(
         StatusCode::OK,
         pages::callback(
-            public_url,
-            &format!("{public_url}/dev/callback"),
+            &app.links.token(),
+            &app.links.dev_callback(),
             q.code.as_deref(),
             q.state.as_deref(),
             q.error.as_deref(),

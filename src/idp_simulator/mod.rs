@@ -69,17 +69,6 @@ pub fn entity_id(public_url: &str) -> String {
     format!("{public_url}/dev/idp")
 }
 
-/// The simulator's SSO URL (HTTP-Redirect binding; the form posts back to it).
-pub fn sso_url(public_url: &str) -> String {
-    format!("{public_url}/dev/idp/sso")
-}
-
-/// Where the simulator will post Responses: this server's own ACS endpoints only, so
-/// its key never signs for anyone else.
-pub fn acs_prefix(public_url: &str) -> String {
-    format!("{public_url}/sso/saml/acs/")
-}
-
 /// The simulator's key pair: generated (RSA-2048, self-signed) at first need and kept in
 /// the database, so the certificate pinned on its connections survives restarts and is
 /// shared by replicas.
@@ -130,7 +119,11 @@ fn parse(app: &AppState, sealed_key: &str, cert_pem: &str) -> Result<SimulatorKe
 
 /// The simulator's IdP metadata (SAML Metadata §2.4.3 IDPSSODescriptor): what an admin
 /// gives `POST /admin/v1/organizations/{org}/saml-connections` as `idp_metadata_xml`.
-pub fn metadata_xml(public_url: &str, cert: &X509) -> Result<String, SimulatorError> {
+pub fn metadata_xml(
+    public_url: &str,
+    sso_url: &str,
+    cert: &X509,
+) -> Result<String, SimulatorError> {
     let der = cert
         .to_der()
         .map_err(|e| SimulatorError::Key(e.to_string()))?;
@@ -146,6 +139,6 @@ pub fn metadata_xml(public_url: &str, cert: &X509) -> Result<String, SimulatorEr
          <md:SingleSignOnService Binding=\"{BINDING_REDIRECT}\" Location=\"{sso}\"/>\
          </md:IDPSSODescriptor></md:EntityDescriptor>\n",
         entity = escape(&entity_id(public_url)),
-        sso = escape(&sso_url(public_url)),
+        sso = escape(sso_url),
     ))
 }

@@ -99,7 +99,7 @@ pub fn auto_post(acs_url: &str, saml_response_b64: &str, relay_state: Option<&st
 /// The demo callback (`/dev/callback`): what an app's callback receives, and the call its
 /// backend makes with it.
 pub fn callback(
-    public_url: &str,
+    token_url: &str,
     redirect_uri: &str,
     code: Option<&str>,
     state: Option<&str>,
@@ -113,7 +113,7 @@ pub fn callback(
         Some(code) => {
             let body = serde_json::json!({ "code": code, "redirect_uri": redirect_uri });
             let curl = format!(
-                "curl -s -X POST {public_url}/sso/token \\\n  -H \"Authorization: Bearer $APP_KEY\" \
+                "curl -s -X POST {token_url} \\\n  -H \"Authorization: Bearer $APP_KEY\" \
                  -H 'Content-Type: application/json' \\\n  -d '{body}'"
             );
             format!(

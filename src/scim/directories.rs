@@ -86,7 +86,7 @@ impl DirectoryAuth {
 
 /// The SCIM base URL: `{public_url}/scim/v2`.
 pub fn base_url(app: &AppState) -> String {
-    format!("{}/scim/v2", app.config.public_url.trim_end_matches('/'))
+    app.links.scim_base()
 }
 
 fn view(app: &AppState, d: ScimDirectory, tokens: Vec<ScimToken>) -> DirectoryView {

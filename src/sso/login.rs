@@ -137,7 +137,7 @@ pub async fn start_authn_request(
     let now = app.now();
     // `_` + base64url: an NCName (xs:ID), 144 bits of randomness.
     let request_id = format!("_{}", app.ids.secret(18));
-    let urls = SpUrls::new(&app.config.public_url, &c.id);
+    let urls = SpUrls::new(&app.links, &c.id);
     let xml = AuthnRequest {
         id: &request_id,
         issue_instant: now,
@@ -237,7 +237,7 @@ pub async fn validate_and_consume(
         DataEncryption::AesGcm => Some(sp_key_pair(app, Some(c.id.clone())).await?),
         DataEncryption::AesCbc => own_sp_key_pair(app, c.id.clone()).await?,
     };
-    let urls = SpUrls::new(&app.config.public_url, &c.id);
+    let urls = SpUrls::new(&app.links, &c.id);
     let mut cfg = ResponseConfig::new(&c.idp_entity_id, &urls.entity_id, &urls.acs_url, idp_certs);
     cfg.sp_decryption_keys = pair.map(|p| p.key).into_iter().collect();
     cfg.data_encryption = family;

@@ -153,12 +153,11 @@ pub struct SpUrls {
 }
 
 impl SpUrls {
-    pub fn new(public_url: &str, connection_id: &str) -> Self {
-        let base = public_url.trim_end_matches('/');
-        let metadata_url = format!("{base}/sso/saml/metadata/{connection_id}");
+    pub fn new(links: &crate::app::Links, connection_id: &str) -> Self {
+        let metadata_url = links.saml_metadata(connection_id);
         SpUrls {
             entity_id: metadata_url.clone(),
-            acs_url: format!("{base}/sso/saml/acs/{connection_id}"),
+            acs_url: links.saml_acs(connection_id),
             metadata_url,
         }
     }

@@ -231,3 +231,59 @@ fn no_route_exists_outside_the_table() {
         assert!(is_route_404(res), "{method} {path}");
     }
 }
+
+/// The table is also the one place paths are *written*: code that needs a URL of this
+/// server (SP metadata and ACS, the SCIM base URL, the simulator's pages) asks
+/// `AppState::links`, which `http::routes::links` builds from the rows. This test fails
+/// on any string literal outside `src/http/routes.rs` that contains a row's fixed part
+/// (the path up to its first parameter) or a scope's prefix. Prose (a literal with a space, such as a hint
+/// in an error message) and test modules are not URLs the code builds, and are skipped.
+#[test]
+fn no_path_is_written_outside_the_table() {
+    let prefixes: BTreeSet<String> = table()
+        .iter()
+        .map(|r| r.path.split('{').next().unwrap_or("").to_owned())
+        .filter(|p| p.len() >= 6)
+        .chain(
+            provisiond::http::routes::SCOPES
+                .iter()
+                .map(|s| s.prefix.to_owned()),
+        )
+        .collect();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.clone()];
+    let mut offenders = Vec::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let rel = p
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == "http/routes.rs" || !rel.ends_with(".rs") || rel.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            // The string literals of the line (good enough for this source: no raw
+            // strings hold paths).
+            for literal in line.split('"').skip(1).step_by(2) {
+                let url_like = !literal.contains(char::is_whitespace);
+                if url_like && prefixes.iter().any(|p| literal.contains(p.as_str())) {
+                    offenders.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "paths written outside src/http/routes.rs (use AppState::links): {offenders:#?}"
+    );
+}

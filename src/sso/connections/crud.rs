@@ -159,7 +159,7 @@ pub async fn create_connection(
             if let Some(pems) = &sp_key {
                 store_sp_key(conn, &app2, &id, pems, now)?;
             }
-            let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
+            let v = load_view(conn, &app2.links, &org.id, &id)?;
             record(conn, &ctx, EventType::ConnectionCreated, &v)?;
             Ok(v)
         })
@@ -170,7 +170,7 @@ pub async fn list_connections(
     app: &AppState,
     org: String,
 ) -> Result<Vec<ConnectionView>, SsoError> {
-    let public_url = app.config.public_url.clone();
+    let links = app.links.clone();
     app.db
         .read(move |conn| {
             let org = load_org(conn, &org)?;
@@ -178,7 +178,7 @@ pub async fn list_connections(
             for c in store::list_connections(conn, &org.id)? {
                 let certs = store::list_certificates(conn, &c.id)?;
                 let own = sp_keys::find_sp_key(conn, &c.id)?.is_some();
-                out.push(view(&public_url, c, certs, own)?);
+                out.push(view(&links, c, certs, own)?);
             }
             Ok(out)
         })
@@ -190,11 +190,11 @@ pub async fn get_connection(
     org: String,
     id: String,
 ) -> Result<ConnectionView, SsoError> {
-    let public_url = app.config.public_url.clone();
+    let links = app.links.clone();
     app.db
         .read(move |conn| {
             let org = load_org(conn, &org)?;
-            load_view(conn, &public_url, &org.id, &id)
+            load_view(conn, &links, &org.id, &id)
         })
         .await
 }
@@ -330,7 +330,7 @@ pub async fn update_connection(
             if let Some(pems) = &sp_key {
                 store_sp_key(conn, &app2, &current.id, pems, now)?;
             }
-            let v = load_view(conn, &app2.config.public_url, &org.id, &current.id)?;
+            let v = load_view(conn, &app2.links, &org.id, &current.id)?;
             record(conn, &ctx, EventType::ConnectionUpdated, &v)?;
             Ok(v)
         })
@@ -348,7 +348,7 @@ pub async fn delete_connection(
     app.db
         .write(move |conn| {
             let org = load_org(conn, &org)?;
-            let v = load_view(conn, &app2.config.public_url, &org.id, &id)?;
+            let v = load_view(conn, &app2.links, &org.id, &id)?;
             store::delete_connection(conn, &v.id)?;
             let ctx = ChangeContext::new(&app2, &actor, request_id.as_deref());
             record(conn, &ctx, EventType::ConnectionDeleted, &v)?;

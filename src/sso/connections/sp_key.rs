@@ -85,7 +85,7 @@ pub(super) fn store_sp_key(
 pub async fn sp_metadata(app: &AppState, id: String) -> Result<String, SsoError> {
     let c = read_connection(app, &id).await?;
     let pair = sp_key_pair(app, Some(c.id.clone())).await?;
-    let urls = SpUrls::new(&app.config.public_url, &c.id);
+    let urls = SpUrls::new(&app.links, &c.id);
     sp_metadata_xml(&SpMetadata {
         entity_id: &urls.entity_id,
         acs_url: &urls.acs_url,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{CertificateView, ConnectionView};
-use crate::app::AppState;
+use crate::app::{AppState, Links};
 use crate::db::DbConn;
 use crate::jit::mapping::Preset;
 use crate::saml::encryption::DataEncryption;
@@ -28,12 +28,12 @@ pub(crate) fn parse_preset(s: &str) -> Result<Preset, StoreError> {
 }
 
 pub(super) fn view(
-    public_url: &str,
+    links: &Links,
     c: SamlConnection,
     certs: Vec<ConnectionCertificate>,
     own_sp_key: bool,
 ) -> Result<ConnectionView, StoreError> {
-    let urls = SpUrls::new(public_url, &c.id);
+    let urls = SpUrls::new(links, &c.id);
     Ok(ConnectionView {
         idp_sso_url: c
             .idp_sso_redirect_url
@@ -72,7 +72,7 @@ pub(super) fn view(
 
 pub(super) fn load_view(
     conn: &mut DbConn,
-    public_url: &str,
+    links: &Links,
     org_id: &str,
     id: &str,
 ) -> Result<ConnectionView, SsoError> {
@@ -80,7 +80,7 @@ pub(super) fn load_view(
         .ok_or(SsoError::NotFound("saml connection"))?;
     let certs = store::list_certificates(conn, &c.id)?;
     let own = sp_keys::find_sp_key(conn, &c.id)?.is_some();
-    Ok(view(public_url, c, certs, own)?)
+    Ok(view(links, c, certs, own)?)
 }
 
 /// The connection `id` (of any organization: the SSO endpoints name it directly).
