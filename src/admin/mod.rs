@@ -2,8 +2,10 @@
 //! SAML connections, SCIM directories, redirect URIs, invitations, API keys, webhook
 //! endpoints, and read access to the event log and audit trail. Handlers are thin:
 //! extract, authenticate, call the domain room, map the result. Their routes are rows of
-//! the table in `http::routes`. Every handler takes an [`AdminCall`](crate::auth::AdminCall) (state, actor,
-//! request id) and answers through the helpers below, so each one is its domain call.
+//! the table in `http::routes`. A handler takes an [`AdminCall`](crate::auth::AdminCall)
+//! (state, actor, request id; the invitation handlers, mounted for both key kinds, take
+//! the key generically) and answers through the helpers below, so its body is the domain
+//! call.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
