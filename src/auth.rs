@@ -20,8 +20,9 @@ pub struct AdminAuth {
     pub request_id: Option<String>,
 }
 
-/// What every admin handler starts from: the application state and an admin key's
-/// [`AdminAuth`], extracted in that order (as the handlers listed them before).
+/// What an admin handler starts from: the application state, then an admin key's
+/// [`AdminAuth`] (extracted in that order, where handlers take their path and body after
+/// it, so a missing or bad key answers exactly as `AdminAuth` does).
 pub struct AdminCall {
     pub app: web::Data<AppState>,
     pub actor: Actor,
