@@ -20,6 +20,15 @@ pub struct AdminAuth {
     pub request_id: Option<String>,
 }
 
+/// What an admin handler starts from: the application state, then an admin key's
+/// [`AdminAuth`] (extracted in that order, where handlers take their path and body after
+/// it, so a missing or bad key answers exactly as `AdminAuth` does).
+pub struct AdminCall {
+    pub app: web::Data<AppState>,
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
 /// An authenticated app request (`/api/v1`, `/sso/token`): an app API key.
 #[derive(Debug, Clone)]
 pub struct AppAuth {
@@ -92,6 +101,25 @@ impl FromRequest for AdminAuth {
             let (key_id, request_id) = auth.await?;
             Ok(AdminAuth {
                 actor: Actor::admin_key(key_id),
+                request_id,
+            })
+        })
+    }
+}
+
+impl FromRequest for AdminCall {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let app = web::Data::<AppState>::from_request(req, payload);
+        let auth = AdminAuth::from_request(req, payload);
+        Box::pin(async move {
+            let app = app.await?;
+            let AdminAuth { actor, request_id } = auth.await?;
+            Ok(AdminCall {
+                app,
+                actor,
                 request_id,
             })
         })

@@ -1,68 +1,37 @@
 //! `/admin/v1/organizations/{org}/domains`: claim, list, read, verify, delete.
 
-use actix_web::{web, HttpResponse};
-
-use crate::app::AppState;
-use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use super::{created, data, no_content, ok, OrgItemPath, OrgPath, Reply};
+use crate::auth::AdminCall;
 use crate::extract::ApiJson;
 use crate::tenancy::domains::{self, AddDomain, VerifyDomain};
 
-pub(crate) async fn add(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    org: web::Path<String>,
-    body: ApiJson<AddDomain>,
-) -> Result<HttpResponse, ApiError> {
-    let view = domains::add_domain(
-        &app,
-        &auth.actor,
-        auth.request_id,
-        org.into_inner(),
-        body.into_inner(),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(view))
+pub(crate) async fn add(call: AdminCall, org: OrgPath, body: ApiJson<AddDomain>) -> Reply {
+    let org = org.into_inner();
+    created(domains::add_domain(&call.app, &call.actor, call.request_id, org, body.0).await?)
 }
 
-pub(crate) async fn list(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    org: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let items = domains::list_domains(&app, org.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+pub(crate) async fn list(call: AdminCall, org: OrgPath) -> Reply {
+    data(domains::list_domains(&call.app, org.into_inner()).await?)
 }
 
-pub(crate) async fn get(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn get(call: AdminCall, path: OrgItemPath) -> Reply {
     let (org, domain) = path.into_inner();
-    Ok(HttpResponse::Ok().json(domains::get_domain(&app, org, domain).await?))
+    ok(domains::get_domain(&call.app, org, domain).await?)
 }
 
 /// The body is optional: none (or `{}`) checks DNS, `{"verified": true}` overrides.
 pub(crate) async fn verify(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String)>,
+    call: AdminCall,
+    path: OrgItemPath,
     body: ApiJson<VerifyDomain>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (org, domain) = path.into_inner();
-    let input = body.into_inner();
-    let view =
-        domains::verify_domain(&app, &auth.actor, auth.request_id, org, domain, input).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let input = body.0;
+    ok(domains::verify_domain(&call.app, &call.actor, call.request_id, org, domain, input).await?)
 }
 
-pub(crate) async fn delete(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn delete(call: AdminCall, path: OrgItemPath) -> Reply {
     let (org, domain) = path.into_inner();
-    domains::delete_domain(&app, &auth.actor, auth.request_id, org, domain).await?;
-    Ok(HttpResponse::NoContent().finish())
+    domains::delete_domain(&call.app, &call.actor, call.request_id, org, domain).await?;
+    no_content()
 }

@@ -1,11 +1,10 @@
 //! `/admin/v1/events` (the ordered event log) and `/admin/v1/audit-entries` (who did what).
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use super::{data, ok, Reply};
+use crate::auth::AdminCall;
 use crate::extract::page_limit;
 use crate::lifecycle::feed;
 
@@ -24,15 +23,11 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-pub(crate) async fn events(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    q: web::Query<EventQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn events(call: AdminCall, q: web::Query<EventQuery>) -> Reply {
     let q = q.into_inner();
     let after = q.after.unwrap_or(0);
     let items = feed::list_events(
-        &app,
+        &call.app,
         after,
         q.organization,
         Vec::new(),
@@ -40,14 +35,9 @@ pub(crate) async fn events(
     )
     .await?;
     let next = items.last().map_or(after, |e| e.seq);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items, "next_after": next })))
+    ok(serde_json::json!({ "data": items, "next_after": next }))
 }
 
-pub(crate) async fn audit(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    q: web::Query<AuditQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let items = feed::list_audit(&app, page_limit(q.limit, 100, 1000)?).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+pub(crate) async fn audit(call: AdminCall, q: web::Query<AuditQuery>) -> Reply {
+    data(feed::list_audit(&call.app, page_limit(q.limit, 100, 1000)?).await?)
 }

@@ -1,12 +1,11 @@
 //! `/admin/v1/organizations/{org}/scim-directories`: create (with a first token, shown
 //! once), list, read (tokens with last-used times), rotate (add a token), revoke a token.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use super::{created, data, no_content, ok, OrgItemPath, OrgPath, Reply};
+use crate::auth::AdminCall;
 use crate::extract::ApiJson;
 use crate::scim::directories;
 
@@ -16,57 +15,29 @@ pub(crate) struct CreateDirectory {
     name: Option<String>,
 }
 
-pub(crate) async fn create(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    org: web::Path<String>,
-    body: ApiJson<CreateDirectory>,
-) -> Result<HttpResponse, ApiError> {
-    let created = directories::create_directory(
-        &app,
-        &auth.actor,
-        auth.request_id,
-        org.into_inner(),
-        body.into_inner().name,
+pub(crate) async fn create(call: AdminCall, org: OrgPath, body: ApiJson<CreateDirectory>) -> Reply {
+    let (org, name) = (org.into_inner(), body.0.name);
+    created(
+        directories::create_directory(&call.app, &call.actor, call.request_id, org, name).await?,
     )
-    .await?;
-    Ok(HttpResponse::Created().json(created))
 }
 
-pub(crate) async fn list(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    org: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let items = directories::list_directories(&app, org.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+pub(crate) async fn list(call: AdminCall, org: OrgPath) -> Reply {
+    data(directories::list_directories(&call.app, org.into_inner()).await?)
 }
 
-pub(crate) async fn get(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn get(call: AdminCall, path: OrgItemPath) -> Reply {
     let (org, dir) = path.into_inner();
-    Ok(HttpResponse::Ok().json(directories::get_directory(&app, org, dir).await?))
+    ok(directories::get_directory(&call.app, org, dir).await?)
 }
 
-pub(crate) async fn rotate(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn rotate(call: AdminCall, path: OrgItemPath) -> Reply {
     let (org, dir) = path.into_inner();
-    let created = directories::rotate_token(&app, &auth.actor, auth.request_id, org, dir).await?;
-    Ok(HttpResponse::Created().json(created))
+    created(directories::rotate_token(&call.app, &call.actor, call.request_id, org, dir).await?)
 }
 
-pub(crate) async fn revoke(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn revoke(call: AdminCall, path: web::Path<(String, String, String)>) -> Reply {
     let (org, dir, token) = path.into_inner();
-    directories::revoke_token(&app, &auth.actor, auth.request_id, org, dir, token).await?;
-    Ok(HttpResponse::NoContent().finish())
+    directories::revoke_token(&call.app, &call.actor, call.request_id, org, dir, token).await?;
+    no_content()
 }

@@ -1,12 +1,11 @@
 //! `/admin/v1/webhooks`: endpoints (create, list, read, update, delete), secret rotation,
 //! the delivery log and manual redelivery.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::auth::AdminAuth;
-use crate::error::ApiError;
+use super::{created, data, no_content, ok, Reply};
+use crate::auth::AdminCall;
 use crate::extract::{page_limit, ApiJson};
 use crate::lifecycle::webhooks::{self, CreateEndpoint, UpdateEndpoint};
 
@@ -16,85 +15,46 @@ pub struct Limit {
     pub limit: Option<i64>,
 }
 
-pub(crate) async fn create(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    body: ApiJson<CreateEndpoint>,
-) -> Result<HttpResponse, ApiError> {
-    let created =
-        webhooks::create_endpoint(&app, &auth.actor, auth.request_id, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(created))
+pub(crate) async fn create(call: AdminCall, body: ApiJson<CreateEndpoint>) -> Reply {
+    created(webhooks::create_endpoint(&call.app, &call.actor, call.request_id, body.0).await?)
 }
 
-pub(crate) async fn list(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "data": webhooks::list_endpoints(&app).await? })))
+pub(crate) async fn list(call: AdminCall) -> Reply {
+    data(webhooks::list_endpoints(&call.app).await?)
 }
 
-pub(crate) async fn get(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(webhooks::get_endpoint(&app, id.into_inner()).await?))
+pub(crate) async fn get(call: AdminCall, id: web::Path<String>) -> Reply {
+    ok(webhooks::get_endpoint(&call.app, id.into_inner()).await?)
 }
 
 pub(crate) async fn update(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
+    call: AdminCall,
     id: web::Path<String>,
     body: ApiJson<UpdateEndpoint>,
-) -> Result<HttpResponse, ApiError> {
-    let view = webhooks::update_endpoint(
-        &app,
-        &auth.actor,
-        auth.request_id,
-        id.into_inner(),
-        body.into_inner(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(view))
+) -> Reply {
+    let id = id.into_inner();
+    ok(webhooks::update_endpoint(&call.app, &call.actor, call.request_id, id, body.0).await?)
 }
 
-pub(crate) async fn delete(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    webhooks::delete_endpoint(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
+pub(crate) async fn delete(call: AdminCall, id: web::Path<String>) -> Reply {
+    webhooks::delete_endpoint(&call.app, &call.actor, call.request_id, id.into_inner()).await?;
+    no_content()
 }
 
-pub(crate) async fn rotate(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let rotated =
-        webhooks::rotate_secret(&app, &auth.actor, auth.request_id, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(rotated))
+pub(crate) async fn rotate(call: AdminCall, id: web::Path<String>) -> Reply {
+    ok(webhooks::rotate_secret(&call.app, &call.actor, call.request_id, id.into_inner()).await?)
 }
 
 pub(crate) async fn deliveries(
-    app: web::Data<AppState>,
-    _auth: AdminAuth,
+    call: AdminCall,
     id: web::Path<String>,
     q: web::Query<Limit>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let limit = page_limit(q.limit, 100, 1000)?;
-    let items = webhooks::list_deliveries(&app, id.into_inner(), limit).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "data": items })))
+    data(webhooks::list_deliveries(&call.app, id.into_inner(), limit).await?)
 }
 
-pub(crate) async fn redeliver(
-    app: web::Data<AppState>,
-    auth: AdminAuth,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn redeliver(call: AdminCall, path: web::Path<(String, String)>) -> Reply {
     let (id, delivery) = path.into_inner();
-    let view = webhooks::redeliver(&app, &auth.actor, auth.request_id, id, delivery).await?;
-    Ok(HttpResponse::Ok().json(view))
+    ok(webhooks::redeliver(&call.app, &call.actor, call.request_id, id, delivery).await?)
 }
