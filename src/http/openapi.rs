@@ -7,6 +7,9 @@
 //! The development simulator's rows ([`Access::DevSimulator`]) are left out: they are
 //! not mounted by default. Served at `GET /openapi.json`, committed as
 //! `docs/openapi.json` (a test keeps the two equal).
+//!
+//! Over 400 lines on purpose: most of it is [`doc`], one arm per operation, read as a list
+//! beside the route table.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
