@@ -42,10 +42,23 @@ fn check_reason(reason: &Option<String>) -> Result<(), LifecycleError> {
     Ok(())
 }
 
-fn concurrent() -> LifecycleError {
-    LifecycleError::Transition(
-        "the user's state changed while this request ran; read the user and retry".into(),
-    )
+/// Moves `user` to `to` through the lifecycle owner and answers the user as it is now; a
+/// state changed by someone else since `user` was read is a conflict to retry.
+fn move_to(
+    conn: &mut DbConn,
+    app: &AppState,
+    who: &ActionContext,
+    user: &LifecycleUser,
+    to: UserState,
+    reason: Option<&str>,
+) -> Result<UserView, LifecycleError> {
+    let ctx = ChangeContext::new(app, &who.actor, who.request_id.as_deref());
+    if !transitions::transition(conn, &ctx, &Subject::from(user), to, reason)? {
+        return Err(LifecycleError::Transition(
+            "the user's state changed while this request ran; read the user and retry".into(),
+        ));
+    }
+    view_of(conn, &user.id)
 }
 
 /// `active` → `suspended`. Suspending a suspended user changes nothing (no event).
@@ -74,18 +87,14 @@ pub async fn suspend(
                     ))
                 }
             }
-            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            let subject = Subject::from(&user);
-            if !transitions::transition(
+            move_to(
                 conn,
-                &ctx,
-                &subject,
+                &app2,
+                &who,
+                &user,
                 UserState::Suspended,
                 reason.as_deref(),
-            )? {
-                return Err(concurrent());
-            }
-            view_of(conn, &id)
+            )
         })
         .await
 }
@@ -118,12 +127,7 @@ pub async fn reactivate(
                 }
             }
             take_seat(conn, &user.organization_id)?;
-            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            let subject = Subject::from(&user);
-            if !transitions::transition(conn, &ctx, &subject, UserState::Active, reason.as_deref())? {
-                return Err(concurrent());
-            }
-            view_of(conn, &id)
+            move_to(conn, &app2, &who, &user, UserState::Active, reason.as_deref())
         })
         .await
 }
@@ -155,18 +159,14 @@ pub async fn deprovision(
             if user.state == UserState::Deprovisioned {
                 return view_of(conn, &id);
             }
-            let ctx = ChangeContext::new(&app2, &who.actor, who.request_id.as_deref());
-            let subject = Subject::from(&user);
-            if !transitions::transition(
+            move_to(
                 conn,
-                &ctx,
-                &subject,
+                &app2,
+                &who,
+                &user,
                 UserState::Deprovisioned,
                 reason.as_deref(),
-            )? {
-                return Err(concurrent());
-            }
-            view_of(conn, &id)
+            )
         })
         .await
 }

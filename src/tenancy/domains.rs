@@ -121,15 +121,7 @@ pub async fn add_domain(
 }
 
 pub async fn list_domains(app: &AppState, org: String) -> Result<Vec<DomainView>, TenancyError> {
-    app.db
-        .read(move |conn| {
-            let org = load_org(conn, &org)?;
-            Ok(domains::list_domains(conn, &org.id)?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        })
-        .await
+    super::list_in_org(app, org, domains::list_domains).await
 }
 
 pub async fn get_domain(
@@ -137,14 +129,7 @@ pub async fn get_domain(
     org: String,
     domain: String,
 ) -> Result<DomainView, TenancyError> {
-    app.db
-        .read(move |conn| {
-            let org = load_org(conn, &org)?;
-            domains::find_domain(conn, &org.id, &domain)?
-                .map(Into::into)
-                .ok_or(TenancyError::NotFound("domain"))
-        })
-        .await
+    super::get_in_org(app, org, domain, "domain", domains::find_domain).await
 }
 
 /// Verifies a domain: by admin override, or by finding the token in the TXT record.

@@ -8,8 +8,9 @@ pub mod organizations;
 pub mod roles;
 mod validate;
 
-use crate::db::DbError;
-use crate::store::StoreError;
+use crate::app::AppState;
+use crate::db::{DbConn, DbError};
+use crate::store::{StoreError, StoreResult};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
@@ -51,4 +52,46 @@ fn conflict_on_unique(e: StoreError, field: &'static str, message: String) -> Te
         },
         other => TenancyError::Store(other),
     }
+}
+
+/// The views of one organization's items of a kind (`load`: the store's list for an
+/// organization id); the organization, by id or slug, must exist.
+pub(crate) async fn list_in_org<R, V>(
+    app: &AppState,
+    org: String,
+    load: fn(&mut DbConn, &str) -> StoreResult<Vec<R>>,
+) -> Result<Vec<V>, TenancyError>
+where
+    R: 'static,
+    V: From<R> + Send + 'static,
+{
+    app.db
+        .read(move |conn| {
+            let org = organizations::load(conn, &org)?;
+            Ok(load(conn, &org.id)?.into_iter().map(V::from).collect())
+        })
+        .await
+}
+
+/// The view of one item of an organization (`find`: the store's lookup by organization
+/// id and item id); `what` names it in the 404.
+pub(crate) async fn get_in_org<R, V>(
+    app: &AppState,
+    org: String,
+    id: String,
+    what: &'static str,
+    find: fn(&mut DbConn, &str, &str) -> StoreResult<Option<R>>,
+) -> Result<V, TenancyError>
+where
+    R: 'static,
+    V: From<R> + Send + 'static,
+{
+    app.db
+        .read(move |conn| {
+            let org = organizations::load(conn, &org)?;
+            find(conn, &org.id, &id)?
+                .map(V::from)
+                .ok_or(TenancyError::NotFound(what))
+        })
+        .await
 }

@@ -97,26 +97,11 @@ pub async fn create_role(
 }
 
 pub async fn list_roles(app: &AppState, org: String) -> Result<Vec<RoleView>, TenancyError> {
-    app.db
-        .read(move |conn| {
-            let org = load_org(conn, &org)?;
-            Ok(roles::list_roles(conn, &org.id)?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        })
-        .await
+    super::list_in_org(app, org, roles::list_roles).await
 }
 
 pub async fn get_role(app: &AppState, org: String, role: String) -> Result<RoleView, TenancyError> {
-    app.db
-        .read(move |conn| {
-            let org = load_org(conn, &org)?;
-            roles::find_role(conn, &org.id, &role)?
-                .map(Into::into)
-                .ok_or(TenancyError::NotFound("role"))
-        })
-        .await
+    super::get_in_org(app, org, role, "role", roles::find_role).await
 }
 
 pub async fn update_role(

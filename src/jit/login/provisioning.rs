@@ -58,9 +58,7 @@ pub(super) fn create(
     if keyed {
         attach_name_id(conn, ctx, &org, req, &id)?;
     }
-    let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
-    note_refused_privileged(&wanted.refused_privileged);
-    apply_roles(conn, ctx, &org, &id, &wanted)?;
+    roles_from_groups(conn, ctx, &org, req, &id)?;
     finish_login(
         conn,
         ctx,
@@ -107,9 +105,7 @@ pub(super) fn accept_invitation(
         // The role an admin chose for the invitee is a manual choice.
         Some(role) => assign_role(conn, ctx, &org, &user.id, &role, SOURCE_MANUAL)?,
         None => {
-            let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
-            note_refused_privileged(&wanted.refused_privileged);
-            apply_roles(conn, ctx, &org, &user.id, &wanted)?;
+            roles_from_groups(conn, ctx, &org, req, &user.id)?;
         }
     }
     record_change(
@@ -154,9 +150,7 @@ pub(super) fn returning(
     }
     // Every login re-derives the login-managed roles, so clearing a mapping or making a
     // role privileged takes effect at the next login.
-    let wanted = wanted_roles(conn, &org, req.group_role_mapping, &req.profile.groups)?;
-    note_refused_privileged(&wanted.refused_privileged);
-    apply_roles(conn, ctx, &org, &user.id, &wanted)?;
+    roles_from_groups(conn, ctx, &org, req, &user.id)?;
     finish_login(
         conn,
         ctx,
@@ -222,10 +216,22 @@ pub(super) fn sync_profile(
     Ok(())
 }
 
-pub(super) fn note_refused_privileged(keys: &[String]) {
-    if !keys.is_empty() {
-        tracing::warn!(roles = ?keys, "privileged roles from IdP groups not granted");
+/// Grants the roles the login's IdP groups map to (never a privileged one unless the
+/// organization allows it; refused ones are logged) and drops login-managed roles the
+/// groups no longer give.
+fn roles_from_groups(
+    conn: &mut DbConn,
+    ctx: &ChangeContext<'_>,
+    org: &Organization,
+    req: &LoginRequest<'_>,
+    user_id: &str,
+) -> Result<(), JitError> {
+    let wanted = wanted_roles(conn, org, req.group_role_mapping, &req.profile.groups)?;
+    if !wanted.refused_privileged.is_empty() {
+        tracing::warn!(roles = ?wanted.refused_privileged, "privileged roles from IdP groups not granted");
     }
+    apply_roles(conn, ctx, org, user_id, &wanted)?;
+    Ok(())
 }
 
 /// Records the login (`last_login_at`, `user.login`) and reads the user back.
