@@ -233,6 +233,35 @@ pub fn transition_user_state(
     Ok(n > 0)
 }
 
+/// `$query` (on `users`) narrowed to the inactivity policy's users: active, provisioned by
+/// JIT with no SCIM identity, whose last login — or creation, if they never logged in —
+/// and last state change are before `$cutoff`. One definition for the policy's listing
+/// and for its guarded update, so the two cannot drift.
+macro_rules! inactive_jit_since {
+    ($query:expr, $cutoff:expr) => {{
+        let cutoff = $cutoff;
+        let scim_linked = identities::table
+            .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
+            .select(identities::user_id);
+        $query
+            .filter(users::state.eq(ACTIVE))
+            .filter(users::provisioned_by.eq(Provenance::Jit.as_str()))
+            .filter(users::id.ne_all(scim_linked))
+            .filter(
+                users::last_login_at.lt(cutoff).or(users::last_login_at
+                    .is_null()
+                    .and(users::created_at.lt(cutoff))),
+            )
+            // A reactivation counts as activity: the next run does not undo an admin's
+            // reactivation.
+            .filter(
+                users::state_changed_at
+                    .is_null()
+                    .or(users::state_changed_at.lt(cutoff)),
+            )
+    }};
+}
+
 /// Active JIT-only users (provisioned by JIT, no SCIM identity) of the organization whose
 /// last login — or creation, if they never logged in — and last state change (a
 /// reactivation) are before `cutoff`; oldest ids first, at most `limit`.
@@ -242,30 +271,14 @@ pub fn inactive_jit_users(
     cutoff: NaiveDateTime,
     limit: i64,
 ) -> StoreResult<Vec<LifecycleUser>> {
-    let scim_linked = identities::table
-        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
-        .select(identities::user_id);
-    Ok(users::table
-        .filter(users::organization_id.eq(organization_id))
-        .filter(users::state.eq(ACTIVE))
-        .filter(users::provisioned_by.eq(Provenance::Jit.as_str()))
-        .filter(users::id.ne_all(scim_linked))
-        .filter(
-            users::last_login_at.lt(cutoff).or(users::last_login_at
-                .is_null()
-                .and(users::created_at.lt(cutoff))),
-        )
-        // A reactivation counts as activity: the next run does not undo an admin's
-        // reactivation.
-        .filter(
-            users::state_changed_at
-                .is_null()
-                .or(users::state_changed_at.lt(cutoff)),
-        )
-        .order(users::id.asc())
-        .limit(limit)
-        .select(LifecycleUser::as_select())
-        .load(conn)?)
+    Ok(inactive_jit_since!(
+        users::table.filter(users::organization_id.eq(organization_id)),
+        cutoff
+    )
+    .order(users::id.asc())
+    .limit(limit)
+    .select(LifecycleUser::as_select())
+    .load(conn)?)
 }
 
 /// Suspends one user found by [`inactive_jit_users`] if that still holds: a guarded
@@ -277,26 +290,10 @@ pub fn suspend_if_inactive(
     cutoff: NaiveDateTime,
     change: &StateChange<'_>,
 ) -> StoreResult<bool> {
-    let scim_linked = identities::table
-        .filter(identities::source_kind.eq(IdentitySourceKind::Scim.as_str()))
-        .select(identities::user_id);
-    let n = diesel::update(
-        users::table
-            .filter(users::id.eq(id))
-            .filter(users::state.eq(ACTIVE))
-            .filter(users::provisioned_by.eq(Provenance::Jit.as_str()))
-            .filter(users::id.ne_all(scim_linked))
-            .filter(
-                users::last_login_at.lt(cutoff).or(users::last_login_at
-                    .is_null()
-                    .and(users::created_at.lt(cutoff))),
-            )
-            .filter(
-                users::state_changed_at
-                    .is_null()
-                    .or(users::state_changed_at.lt(cutoff)),
-            ),
-    )
+    let n = diesel::update(inactive_jit_since!(
+        users::table.filter(users::id.eq(id)),
+        cutoff
+    ))
     .set((
         users::state.eq(change.to.as_str()),
         users::active.eq(false),
