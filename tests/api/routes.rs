@@ -139,6 +139,26 @@ fn dev_simulator_routes_are_mounted_only_when_it_is_on() {
     }
 }
 
+/// Every `.rs` file under `src/`: its path relative to `src/` (with `/`) and its text.
+fn rust_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = vec![src.clone()];
+    let mut out = Vec::new();
+    while let Some(p) = dirs.pop() {
+        if p.is_dir() {
+            dirs.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            let rel = p
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    out
+}
+
 /// A route outside the table cannot exist by construction: no handler carries a route
 /// attribute (`#[get(..)]` …) and no module registers services; the only registration
 /// code is `http::mount`, which mounts the rows of `http::routes`, and `server.rs` hands
@@ -164,23 +184,11 @@ fn no_route_exists_outside_the_table() {
         ".default_service(",
         ".configure(",
     ];
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![src.clone()];
     let mut offenders = Vec::new();
-    while let Some(p) = files.pop() {
-        if p.is_dir() {
-            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+    for (rel, text) in rust_sources() {
+        if rel.starts_with("http/") {
             continue;
         }
-        let rel = p
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel.starts_with("http/") || !rel.ends_with(".rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap();
         if rel == "server.rs" {
             // The app hands every route to the table, and unknown ones to the JSON 404.
             assert!(
@@ -250,23 +258,11 @@ fn no_path_is_written_outside_the_table() {
                 .map(|s| s.prefix.to_owned()),
         )
         .collect();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![src.clone()];
     let mut offenders = Vec::new();
-    while let Some(p) = files.pop() {
-        if p.is_dir() {
-            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+    for (rel, text) in rust_sources() {
+        if rel == "http/routes.rs" || rel.ends_with("tests.rs") {
             continue;
         }
-        let rel = p
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel == "http/routes.rs" || !rel.ends_with(".rs") || rel.ends_with("tests.rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&p).unwrap();
         let code = text.split("#[cfg(test)]").next().unwrap_or("");
         for (n, line) in code.lines().enumerate() {
             if line.trim_start().starts_with("//") {
